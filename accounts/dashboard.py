@@ -1,0 +1,36 @@
+"""What each role's dashboard shows, computed from records."""
+
+from django.db.models import Count, Q
+
+from notifications.queries import inbox_for, unread_count
+
+from .models import Membership, Organisation
+from .queries import organisations_visible_to, registrations_to_review
+from .roles import roles_of
+
+R = Membership.Role
+
+
+def dashboard_context(user):
+    roles = roles_of(user)
+    ctx = {
+        "roles": roles,
+        "role_labels": [Membership.Role(c).label for c in roles.codes if c in Membership.Role.values],
+        "is_expert": roles.expert_profile is not None,
+        "expert": roles.expert_profile,
+        "recent_notifications": list(inbox_for(user)[:5]),
+        "unread": unread_count(user),
+        "organisations": roles.organisations(),
+    }
+    if roles.has(R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF):
+        visible = organisations_visible_to(user)
+        counts = visible.aggregate(
+            enterprises=Count("pk", filter=Q(kind=Organisation.Kind.ENTERPRISE)),
+            approved=Count("pk", filter=Q(kind=Organisation.Kind.ENTERPRISE, status=Organisation.Status.APPROVED)),
+            pending=Count("pk", filter=Q(kind=Organisation.Kind.ENTERPRISE, status=Organisation.Status.PENDING)),
+            bureaus=Count("pk", filter=Q(kind=Organisation.Kind.BUREAU)),
+        )
+        ctx["org_counts"] = counts
+        ctx["review_queue"] = list(registrations_to_review(user).order_by("created_at")[:5])
+        ctx["review_queue_count"] = registrations_to_review(user).count()
+    return ctx

@@ -1,0 +1,35 @@
+"""Notification kinds: stable codes, a label, and whether the e-mail copy may be turned off."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    email_optional: bool = True
+
+
+KINDS = {
+    k.code: k
+    for k in [
+        Kind("account.verify_email", _("邮箱验证"), email_optional=False),
+        Kind("org.review_requested", _("单位注册待审核")),
+        Kind("org.approved", _("单位注册审核通过"), email_optional=False),
+        Kind("org.rejected", _("单位注册未通过"), email_optional=False),
+        Kind("system.message", _("系统消息")),
+    ]
+}
+
+
+def get(code):
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise ValueError(f"unknown notification kind {code!r}") from None
+
+
+def choices():
+    return [(k.code, k.label) for k in KINDS.values()]
