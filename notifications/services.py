@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from . import kinds
 from .models import Delivery, EmailPreference, Notification
 
@@ -139,7 +141,11 @@ def sweep():
 
 
 def mark_read(*, user, notification_ids=None):
-    """Mark the user's notifications (all unread, or the given ids) as read. Returns how many changed."""
+    """Mark the user's notifications (all unread, or the given ids) as read. Returns how many changed.
+
+    Side effects: read_at on the user's own rows. Not audited: it is the user's own reading state
+    (docs/decisions.md D9).
+    """
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
@@ -147,11 +153,20 @@ def mark_read(*, user, notification_ids=None):
 
 
 def set_email_preference(*, user, kind, enabled):
-    """Turn the e-mail copy of one kind on or off for a user. Mandatory kinds cannot be turned off."""
+    """Turn the e-mail copy of one kind on or off for a user. Mandatory kinds cannot be turned off.
+
+    Side effects: an EmailPreference row; an audit event when the choice changes.
+    """
     kind_def = kinds.get(kind)
     if not kind_def.email_optional and not enabled:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"kind": _("此类通知的邮件不能退订。")})
-    pref, _created = EmailPreference.objects.update_or_create(user=user, kind=kind, defaults={"enabled": enabled})
+    with transaction.atomic():
+        before = EmailPreference.objects.filter(user=user, kind=kind).values_list("enabled", flat=True).first()
+        pref, _created = EmailPreference.objects.update_or_create(user=user, kind=kind, defaults={"enabled": enabled})
+        if before is None or before != enabled:
+            record(action="notifications.email_preference", actor=user, obj=pref,
+                   before={"kind": kind, "enabled": True if before is None else before},
+                   after={"kind": kind, "enabled": enabled})
     return pref

@@ -1,19 +1,19 @@
 import pytest
-from django.core import mail
+from django.http import HttpRequest
 from django.test import RequestFactory
 from django.contrib.auth import authenticate
-from accounts import services
 from audit.models import AuditEvent
-from tests import factories as f
 
-def test_probe(world, client, django_capture_on_commit_callbacks):
-    from config.celery import app
-    print("eager", app.conf.task_always_eager)
-    try:
-        print("login", client.login(username="hz", password="Test-pass-2026"))
-    except Exception as e:
-        print("login exc", repr(e))
+def test_probe(world, client, settings):
+    settings.AXES_LOCKOUT_TEMPLATE = None
+    r = client.post("/login/", {"username": "hz", "password": "Test-pass-2026"}, HTTP_X_REQUEST_ID="abcdefgh123")
+    print("post ok", r.status_code, r.get("Location"), r["X-Request-ID"])
+    client.logout()
     rf = RequestFactory()
-    req = rf.post("/login/", REMOTE_ADDR="10.0.0.5")
-    print("auth", authenticate(req, username="hz", password="bad"))
+    for i in range(5):
+        print(authenticate(rf.post("/login/"), username="hz", password="bad"))
+    print("good after", authenticate(rf.post("/login/"), username="hz", password="Test-pass-2026"))
+    print("client.login", client.login(request=rf.post("/login/"), username="hz", password="Test-pass-2026"))
+    r = client.post("/login/", {"username": "hz", "password": "Test-pass-2026"})
+    print("post", r.status_code, r.content[:200])
     print(list(AuditEvent.objects.values_list("action", "ip", "request_id")))

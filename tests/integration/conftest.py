@@ -285,7 +285,7 @@ def start_worker(transactional_db, mail_dir, tmp_path, request):
     yield start
     for worker in workers:
         worker.stop()
-    if request.node.rep_call_failed if hasattr(request.node, "rep_call_failed") else False:
+    if getattr(request.node, "rep_call_failed", False):
         for worker in workers:
             print(f"--- {worker.log_path} ---\n{worker.log()}")
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.models import GENESIS_HASH, AuditEvent
 from audit.services import verify_chain
 
 
@@ -9,7 +10,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checked, broken, problem = verify_chain()
         if broken is None:
-            self.stdout.write(f"OK: {checked} events verified")
+            last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+            self.stdout.write(f"OK: {checked} events verified; last hash {last}")
             return
         what = "its prev_hash does not match the previous event" if problem == "prev_hash" else (
             "its content does not match its hash"
