@@ -1,9 +1,11 @@
 """What each role's dashboard shows, computed from records."""
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from notifications.queries import inbox_for, unread_count
 
+from .fields import INDUSTRY_FIELDS
 from .models import Membership, Organisation
 from .queries import organisations_visible_to, registrations_to_review
 from .roles import roles_of
@@ -11,18 +13,36 @@ from .roles import roles_of
 R = Membership.Role
 
 
+def expert_field_labels(profile):
+    """The labels of an expert's fields of expertise, in the order of the ten fields."""
+    if profile is None:
+        return []
+    return [label for code, label in INDUSTRY_FIELDS if code in profile.fields]
+
+
 def dashboard_context(user):
     roles = roles_of(user)
+    role_labels = [Membership.Role(c).label for c in roles.codes if c in Membership.Role.values]
+    # What the page heading names the user as: their membership roles, then expert and administrator.
+    heading_roles = list(role_labels)
+    if roles.expert_profile is not None:
+        heading_roles.append(_("评审专家"))
+    if user.is_superuser:
+        heading_roles.append(_("系统管理员"))
     ctx = {
         "roles": roles,
-        "role_labels": [Membership.Role(c).label for c in roles.codes if c in Membership.Role.values],
+        "role_labels": role_labels,
+        "heading_roles": heading_roles,
+        "expert_fields": expert_field_labels(roles.expert_profile),
         "is_expert": roles.expert_profile is not None,
         "expert": roles.expert_profile,
         "recent_notifications": list(inbox_for(user)[:5]),
         "unread": unread_count(user),
         "organisations": roles.organisations(),
     }
-    if roles.has(R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF):
+    if user.is_superuser or roles.has(
+        R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF
+    ):
         visible = organisations_visible_to(user)
         counts = visible.aggregate(
             enterprises=Count("pk", filter=Q(kind=Organisation.Kind.ENTERPRISE)),

@@ -148,10 +148,6 @@ class Organisation(models.Model):
         # clean_fields re-assigns every field; the protected FSM status refuses that (transitions set it).
         super().clean_fields(exclude={*(exclude or ()), "status"})
 
-    def clean_fields(self, exclude=None):
-        # The protected FSM field refuses the re-assignment clean_fields does; its choices are fixed by transitions.
-        super().clean_fields(exclude=set(exclude or ()) | {"status"})
-
     def clean(self):
         self.uscc = normalise_uscc(self.uscc)
         if self.kind == self.Kind.BUREAU:

@@ -83,8 +83,11 @@ def register_enterprise(*, uscc, name, region, contact_name, contact_phone, emai
 def _reviewers_for(org):
     """Industry-bureau staff who may approve this enterprise: its city bureau, or the province."""
     city = org.region.city
-    qs = User.objects.filter(is_active=True, memberships__role__in=[Membership.Role.CITY_STAFF])
-    local = list(qs.filter(memberships__organisation__region=city).distinct()) if city else []
+    local = []
+    if city:
+        # One filter() call, so that role and region hold for the same membership (chained calls join twice).
+        local = list(User.objects.filter(is_active=True, memberships__role=Membership.Role.CITY_STAFF,
+                                         memberships__organisation__region=city).distinct())
     if local:
         return local
     return list(User.objects.filter(is_active=True, memberships__role=Membership.Role.PROVINCE_STAFF).distinct())

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .dashboard import dashboard_context
+from .dashboard import dashboard_context, expert_field_labels
 from .forms import OrganisationFilterForm, RegistrationForm, ReviewForm
 from .queries import organisations_visible_to, registrations_to_review
 from .roles import roles_of
@@ -62,7 +62,11 @@ def my_organisation(request):
     roles = roles_of(request.user)
     orgs = roles.organisations()
     expert = roles.expert_profile
-    return render(request, "accounts/my_organisation.html", {"organisations": orgs, "expert": expert})
+    return render(
+        request,
+        "accounts/my_organisation.html",
+        {"organisations": orgs, "expert": expert, "expert_fields": expert_field_labels(expert)},
+    )
 
 
 @login_required

@@ -1,16 +1,22 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from .context import RequestContext, reset_context, set_context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request):
-    # Behind the reverse proxy the first X-Forwarded-For entry is the client; the proxy must overwrite it.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    """The client's address. X-Forwarded-For is trusted only for the configured number of proxy hops
+    (TRUSTED_PROXY_HOPS): each trusted proxy appends the address it saw, so the client is the entry that
+    many places from the right. Anything left of it could be forged by the client."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+        if len(entries) >= hops:
+            return entries[-hops]
     return request.META.get("REMOTE_ADDR") or None
 
 

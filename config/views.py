@@ -1,6 +1,7 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 
 
 def home(request):
@@ -24,4 +25,5 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context: context processors query the database, which may be what failed.
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())

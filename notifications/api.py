@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -9,16 +10,57 @@ from .models import Notification
 from .queries import inbox_for, unread_count
 
 
-class NotificationSerializer(serializers.ModelSerializer):
-    is_read = serializers.SerializerMethodField()
+class NotificationSerializer(serializers.Serializer):
+    """One inbox row. Declared fields (not a ModelSerializer) because this is the most requested list:
+    a ModelSerializer rebuilds its fields from the model on every request (see bench/README.md)."""
 
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "subject", "body", "link", "created_at", "read_at", "is_read"]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    is_read = serializers.SerializerMethodField()
 
     def get_is_read(self, obj) -> bool:
         return obj.read_at is not None
+
+    def to_representation(self, obj):
+        # What Serializer.to_representation gives for the fields above, without its generic per-field loop.
+        as_datetime = self.fields["created_at"].to_representation
+        read_at = obj.read_at
+        return {
+            "id": obj.id,
+            "kind": obj.kind,
+            "subject": obj.subject,
+            "body": obj.body,
+            "link": obj.link,
+            "created_at": as_datetime(obj.created_at),
+            "read_at": None if read_at is None else as_datetime(read_at),
+            "is_read": read_at is not None,
+        }
+
+
+class NotificationFilter(filters.FilterSet):
+    """Declared once: with `filterset_fields` django-filter builds a new FilterSet class on every request."""
+
+    class Meta:
+        model = Notification
+        fields = {"kind": ["exact"], "read_at": ["isnull"]}
+
+
+class OnlyWhenFilteredBackend(filters.DjangoFilterBackend):
+    """DjangoFilterBackend that skips building the filter form when no filter parameter is given (the
+    common, unfiltered inbox page); with any filter parameter it validates and filters as usual."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class MarkReadSerializer(serializers.Serializer):
@@ -30,7 +72,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """The current user's inbox."""
 
     serializer_class = NotificationSerializer
-    filterset_fields = {"kind": ["exact"], "read_at": ["isnull"]}
+    filter_backends = [OnlyWhenFilteredBackend]
+    filterset_class = NotificationFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation runs without a user

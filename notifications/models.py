@@ -79,3 +79,6 @@ class EmailPreference(models.Model):
         verbose_name = _("邮件订阅设置")
         verbose_name_plural = _("邮件订阅设置")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="emailpref_unique_user_kind")]
+
+    def __str__(self):
+        return f"{self.user_id}/{self.kind}: {'on' if self.enabled else 'off'}"

@@ -4,11 +4,18 @@ from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
-def _email_in_memory(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.AXES_ENABLED = True
+    # Argon2 costs a fifth of a second per user; MD5 is fine in tests (test_settings.py checks Argon2 is configured).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A fresh in-memory cache per test: the registration throttle must not count earlier runs.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             self._experts()
         self._pending_registration()
         self._welcome(logins)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password %s):" % settings.DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {settings.DEMO_PASSWORD}):"))
         for username, label in logins:
             self.stdout.write(f"  {username:<16} {label}")
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="prov_staff"))

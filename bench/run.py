@@ -1,0 +1,304 @@
+"""Benchmark runner: p50/p95 latency and query count of API endpoints against a raw-SQL baseline.
+
+    .venv/bin/python bench/run.py                  # 1,000,000 notifications in database `bench`
+    .venv/bin/python bench/run.py --tiny           # 2,000 notifications in `bench_tiny`: a quick smoke run for CI
+    .venv/bin/python bench/run.py --no-fail        # report only, exit 0 even when a target is missed
+    .venv/bin/python bench/run.py --profile        # also print a cProfile of the API side
+
+The runner creates its benchmark database if missing, migrates it, (re)generates the data set when its row
+counts differ from the requested size (or with --regenerate), checks that the API and the baseline give
+byte-identical JSON, counts the API's queries, then times API and baseline alternately (after a warm-up)
+and writes <scenario>.json and <scenario>.md (bench/results/ for full runs, var/bench/ for --tiny).
+Exit status: 0 when every target is met; 1 when one is missed (unless --no-fail); 2 when the API and the
+baseline disagree.
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+from bench import generate as gen  # noqa: E402
+
+RESULTS_DIR = common.ROOT / "bench" / "results"
+TINY_RESULTS_DIR = common.ROOT / "var" / "bench"
+
+
+def percentile(sorted_values, p):
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))  # ceil(n * p / 100)
+    return sorted_values[int(rank) - 1]
+
+
+def stats(samples_ns):
+    ms = sorted(s / 1e6 for s in samples_ns)
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "min_ms": round(ms[0], 3),
+        "max_ms": round(ms[-1], 3),
+        "mean_ms": round(sum(ms) / len(ms), 3),
+    }
+
+
+def machine(pg):
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    import django
+
+    setting = lambda name: pg.execute(f"SHOW {name}").fetchone()[0]  # noqa: E731
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": pg.execute("SELECT version()").fetchone()[0].split(" on ")[0],
+        "postgresql_settings": {n: setting(n) for n in ("shared_buffers", "work_mem", "jit", "random_page_cost")},
+    }
+
+
+def ensure_data(url, notifications, regenerate):
+    import psycopg
+
+    _users, bench_inbox = gen.sizes(notifications)
+    with psycopg.connect(url) as pg:
+        current = gen.counts(pg)
+    if not regenerate and current["notifications"] == notifications and current["bench_user_inbox"] == bench_inbox:
+        return current
+    if not regenerate:
+        print(f"data set has {current['notifications']:,} notifications, {notifications:,} requested: regenerating")
+    return gen.generate(url=url, notifications=notifications)
+
+
+def explain(pg, sqls):
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements on the notifications table, for the record."""
+    plans = []
+    for sql in sqls:
+        if "notifications_notification" not in sql:
+            continue
+        rows = pg.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql).fetchall()
+        plans.append({"sql": sql, "plan": [r[0] for r in rows]})
+    return plans
+
+
+def run_scenario(scenario, *, n, warmup, profile):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api_body, baseline_body = scenario.api(), scenario.baseline()
+    if api_body != baseline_body:
+        same = json.loads(api_body) == json.loads(baseline_body)
+        print(f"{scenario.name}: API and baseline JSON differ{' (bytes only)' if same else ''}:\n"
+              f"  api:      {api_body[:400]!r}\n  baseline: {baseline_body[:400]!r}", file=sys.stderr)
+        if not same:
+            raise SystemExit(2)
+
+    with CaptureQueriesContext(connection) as captured:
+        scenario.api()
+    sqls = [q["sql"] for q in captured.captured_queries]
+
+    for _ in range(warmup):
+        scenario.api()
+        scenario.baseline()
+
+    api_ns, base_ns = [], []
+    clock = time.perf_counter_ns
+    for i in range(n):
+        # Alternate (and swap the order every other round) so that drift affects both sides alike.
+        pair = (("api", scenario.api), ("base", scenario.baseline))
+        for side, fn in pair if i % 2 == 0 else reversed(pair):
+            t0 = clock()
+            fn()
+            elapsed = clock() - t0
+            (api_ns if side == "api" else base_ns).append(elapsed)
+
+    if profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(min(n, 200)):
+            scenario.api()
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+
+    return {
+        "api": {**stats(api_ns), "queries": len(sqls)},
+        "baseline": {**stats(base_ns), "queries": scenario.baseline_queries()},
+        "sql": sqls,
+        "response_bytes": len(api_body),
+    }
+
+
+def evaluate(scenario, result):
+    api, base = result["api"], result["baseline"]
+    ratio_p50 = api["p50_ms"] / base["p50_ms"]
+    ratio_p95 = api["p95_ms"] / base["p95_ms"]
+    t = scenario.targets
+    checks = {
+        "p95_ms": {"actual": api["p95_ms"], "target": t["p95_ms"], "met": api["p95_ms"] <= t["p95_ms"]},
+        "ratio_p95": {"actual": round(ratio_p95, 2), "target": t["ratio"], "met": ratio_p95 <= t["ratio"]},
+    }
+    result["ratio_p50"] = round(ratio_p50, 2)
+    result["ratio_p95"] = round(ratio_p95, 2)
+    result["targets"] = checks
+    result["met"] = all(c["met"] for c in checks.values())
+    return result
+
+
+def markdown(report):
+    r = report["result"]
+    api, base, checks = r["api"], r["baseline"], r["targets"]
+    m, d = report["machine"], report["data"]
+    ok = lambda c: "met" if c["met"] else "**MISSED**"  # noqa: E731
+    lines = [
+        f"# {report['title']}",
+        "",
+        f"Run {report['date']} on {m['host']} ({m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB; "
+        f"{m['postgresql']}, shared_buffers {m['postgresql_settings']['shared_buffers']}; "
+        f"Python {m['python']}, Django {m['django']}), database `{report['database']}`"
+        f"{' (tiny)' if report['tiny'] else ''}.",
+        "",
+        f"Data: {d['notifications']:,} notifications ({d['unread']:,} unread) for {d['users']:,} users, "
+        f"{d['deliveries']:,} delivery records; the measured user's inbox holds {d['bench_user_inbox']:,} "
+        f"({d['bench_user_unread']:,} unread); notifications table with indexes {d['notification_table_mb']} MB.",
+        "",
+        f"n = {api['n']} timed requests per side after {report['warmup']} warm-up rounds, alternating.",
+        "",
+        "| | n | p50 ms | p95 ms | min ms | max ms | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| API (django.test.Client, token auth) | {api['n']} | {api['p50_ms']:.2f} | {api['p95_ms']:.2f} | "
+        f"{api['min_ms']:.2f} | {api['max_ms']:.2f} | {api['queries']} |",
+        f"| raw SQL baseline (psycopg + json.dumps) | {base['n']} | {base['p50_ms']:.2f} | {base['p95_ms']:.2f} | "
+        f"{base['min_ms']:.2f} | {base['max_ms']:.2f} | {base['queries']} |",
+        f"| ratio API / baseline | | {r['ratio_p50']:.2f}× | {r['ratio_p95']:.2f}× | | | |",
+        "",
+        "| target | actual | result |",
+        "|---|---:|---|",
+        f"| API p95 ≤ {checks['p95_ms']['target']:g} ms | {checks['p95_ms']['actual']:.2f} ms | {ok(checks['p95_ms'])} |",
+        f"| API p95 ≤ {checks['ratio_p95']['target']:g} × baseline p95 | {checks['ratio_p95']['actual']:.2f}× | "
+        f"{ok(checks['ratio_p95'])} |",
+        "",
+        "API queries:",
+        "",
+        *[f"{i}. `{sql}`" for i, sql in enumerate(r["sql"], 1)],
+        "",
+    ]
+    if report.get("plans"):
+        lines += ["Plans (EXPLAIN ANALYZE, BUFFERS) of the notification queries:", ""]
+        for p in report["plans"]:
+            lines += ["```", *p["plan"], "```", ""]
+    return "\n".join(lines)
+
+
+def print_summary(report):
+    r = report["result"]
+    api, base = r["api"], r["baseline"]
+    print(f"\n{report['title']}  [{report['data']['notifications']:,} notifications, "
+          f"inbox {report['data']['bench_user_inbox']:,}]")
+    print(f"  API       p50 {api['p50_ms']:7.2f} ms   p95 {api['p95_ms']:7.2f} ms   queries {api['queries']}   n={api['n']}")
+    print(f"  raw SQL   p50 {base['p50_ms']:7.2f} ms   p95 {base['p95_ms']:7.2f} ms   queries {base['queries']}")
+    print(f"  ratio     p50 {r['ratio_p50']:6.2f}×     p95 {r['ratio_p95']:6.2f}×")
+    for name, c in r["targets"].items():
+        unit = " ms" if name.endswith("_ms") else "×"
+        print(f"  target {name:10s} ≤ {c['target']:g}{unit}: {c['actual']:g}{unit}  {'met' if c['met'] else 'MISSED'}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
+    parser.add_argument("--tiny", action="store_true", help=f"{gen.TINY_NOTIFICATIONS:,} notifications (CI smoke run)")
+    parser.add_argument("--notifications", type=int, default=None, help="data set size (default 1,000,000)")
+    parser.add_argument("-n", type=int, default=None, help="timed requests per side (default 500; tiny 100)")
+    parser.add_argument("--warmup", type=int, default=None, help="warm-up rounds (default 50; tiny 20)")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the data set even if it fits")
+    parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the API side")
+    parser.add_argument("--database-url", default=None, help="default: BENCH_DATABASE_URL or …/bench(_tiny)")
+    parser.add_argument("--out", type=Path, default=None, help="results directory")
+    args = parser.parse_args(argv)
+
+    from bench.scenarios import SCENARIOS
+
+    names = args.scenarios or list(SCENARIOS)
+    unknown = [s for s in names if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    notifications = args.notifications or (gen.TINY_NOTIFICATIONS if args.tiny else 1_000_000)
+    n = args.n or (100 if args.tiny else 500)
+    warmup = args.warmup if args.warmup is not None else (20 if args.tiny else 50)
+    out = args.out or (TINY_RESULTS_DIR if args.tiny else RESULTS_DIR)
+
+    url = common.database_url(tiny=args.tiny, explicit=args.database_url)
+    db_name = common.ensure_database(url)
+    common.setup_django(url)
+    common.migrate()
+    data = ensure_data(url, notifications, args.regenerate)
+
+    import psycopg
+
+    failed = False
+    with psycopg.connect(url, autocommit=True) as pg:
+        info = machine(pg)
+        for name in names:
+            scenario = SCENARIOS[name](url, gen.BENCH_USERNAME)
+            try:
+                gc.collect()
+                result = evaluate(scenario, run_scenario(scenario, n=n, warmup=warmup, profile=args.profile))
+            finally:
+                scenario.close()
+            report = {
+                "scenario": name,
+                "title": scenario.title,
+                "date": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+                "tiny": args.tiny,
+                "database": db_name,
+                "machine": info,
+                "data": data,
+                "warmup": warmup,
+                "result": result,
+                "plans": explain(pg, result["sql"]),
+            }
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            (out / f"{name}.md").write_text(markdown(report), encoding="utf-8")
+            print_summary(report)
+            print(f"  written {out / (name + '.json')} and {name}.md")
+            failed |= not result["met"]
+
+    if failed and not args.no_fail:
+        print("\nFAILED: a target was missed (use --no-fail to report only)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
