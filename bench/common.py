@@ -56,8 +56,12 @@ def setup_django(url):
     # The measured endpoints use neither the cache nor the broker: keep the benchmark independent of Redis.
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("DJANGO_ENV", None)
+    import warnings
+
     import django
 
+    # WhiteNoise warns when collectstatic has not been run; the benchmark serves no static files.
+    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
     django.setup()
 
 

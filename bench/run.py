@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
-from bench import generate as gen  # noqa: E402
+from bench import common
+from bench import generate as gen
 
 RESULTS_DIR = common.ROOT / "bench" / "results"
 TINY_RESULTS_DIR = common.ROOT / "var" / "bench"
@@ -115,14 +115,18 @@ def run_scenario(scenario, *, n, warmup, profile):
     api_body, baseline_body = scenario.api(), scenario.baseline()
     if api_body != baseline_body:
         same = json.loads(api_body) == json.loads(baseline_body)
-        print(f"{scenario.name}: API and baseline JSON differ{' (bytes only)' if same else ''}:\n"
-              f"  api:      {api_body[:400]!r}\n  baseline: {baseline_body[:400]!r}", file=sys.stderr)
+        print(
+            f"{scenario.name}: API and baseline JSON differ{' (bytes only)' if same else ''}:\n"
+            f"  api:      {api_body[:400]!r}\n  baseline: {baseline_body[:400]!r}",
+            file=sys.stderr,
+        )
         if not same:
             raise SystemExit(2)
 
     with CaptureQueriesContext(connection) as captured:
         scenario.api()
-    sqls = [q["sql"] for q in captured.captured_queries]
+    secret = getattr(scenario, "token", None)
+    sqls = [q["sql"].replace(secret, "<token>") if secret else q["sql"] for q in captured.captured_queries]
 
     for _ in range(warmup):
         scenario.api()
@@ -158,54 +162,84 @@ def run_scenario(scenario, *, n, warmup, profile):
     }
 
 
-def evaluate(scenario, result):
+def evaluate(scenario, result, tiny):
+    """Compare with the scenario's targets. At --tiny size the timing targets are reported but not enforced:
+    they are defined for the full data set, and a tiny baseline is all round trips and no work."""
     api, base = result["api"], result["baseline"]
     ratio_p50 = api["p50_ms"] / base["p50_ms"]
     ratio_p95 = api["p95_ms"] / base["p95_ms"]
     t = scenario.targets
     checks = {
-        "p95_ms": {"actual": api["p95_ms"], "target": t["p95_ms"], "met": api["p95_ms"] <= t["p95_ms"]},
-        "ratio_p95": {"actual": round(ratio_p95, 2), "target": t["ratio"], "met": ratio_p95 <= t["ratio"]},
+        "p95_ms": {
+            "label": f"API p95 ≤ {t['p95_ms']:g} ms",
+            "actual": api["p95_ms"],
+            "shown": f"{api['p95_ms']:.2f} ms",
+            "target": t["p95_ms"],
+            "met": api["p95_ms"] <= t["p95_ms"],
+            "enforced": not tiny,
+        },
+        "ratio_p95": {
+            "label": f"API p95 ≤ {t['ratio']:g} × raw-SQL p95",
+            "actual": round(ratio_p95, 2),
+            "shown": f"{ratio_p95:.2f}×",
+            "target": t["ratio"],
+            "met": ratio_p95 <= t["ratio"],
+            "enforced": not tiny,
+        },
+        "queries": {
+            "label": f"API queries ≤ {t['max_queries']}",
+            "actual": api["queries"],
+            "shown": str(api["queries"]),
+            "target": t["max_queries"],
+            "met": api["queries"] <= t["max_queries"],
+            "enforced": True,
+        },
     }
     result["ratio_p50"] = round(ratio_p50, 2)
     result["ratio_p95"] = round(ratio_p95, 2)
     result["targets"] = checks
-    result["met"] = all(c["met"] for c in checks.values())
+    result["met"] = all(c["met"] for c in checks.values() if c["enforced"])
     return result
+
+
+def _verdict(check):
+    if check["met"]:
+        return "met"
+    return "MISSED" if check["enforced"] else "missed (not enforced at tiny size)"
 
 
 def markdown(report):
     r = report["result"]
-    api, base, checks = r["api"], r["baseline"], r["targets"]
+    api, base = r["api"], r["baseline"]
     m, d = report["machine"], report["data"]
-    ok = lambda c: "met" if c["met"] else "**MISSED**"  # noqa: E731
     lines = [
         f"# {report['title']}",
         "",
         f"Run {report['date']} on {m['host']} ({m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB; "
         f"{m['postgresql']}, shared_buffers {m['postgresql_settings']['shared_buffers']}; "
         f"Python {m['python']}, Django {m['django']}), database `{report['database']}`"
-        f"{' (tiny)' if report['tiny'] else ''}.",
+        f"{' (tiny)' if report['tiny'] else ''}; load average {report['load_average']} at the start.",
         "",
         f"Data: {d['notifications']:,} notifications ({d['unread']:,} unread) for {d['users']:,} users, "
         f"{d['deliveries']:,} delivery records; the measured user's inbox holds {d['bench_user_inbox']:,} "
         f"({d['bench_user_unread']:,} unread); notifications table with indexes {d['notification_table_mb']} MB.",
         "",
-        f"n = {api['n']} timed requests per side after {report['warmup']} warm-up rounds, alternating.",
+        f"n = {api['n']} timed requests per side after {report['warmup']} warm-up rounds, API and baseline "
+        "alternating. API: django.test.Client with `Authorization: Token …` (full middleware, DRF, JSON "
+        "rendering; no network). Baseline: psycopg 3 on one persistent connection, the same three statements, "
+        "byte-identical JSON from json.dumps.",
         "",
         "| | n | p50 ms | p95 ms | min ms | max ms | queries |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| API (django.test.Client, token auth) | {api['n']} | {api['p50_ms']:.2f} | {api['p95_ms']:.2f} | "
+        f"| API | {api['n']} | {api['p50_ms']:.2f} | {api['p95_ms']:.2f} | "
         f"{api['min_ms']:.2f} | {api['max_ms']:.2f} | {api['queries']} |",
-        f"| raw SQL baseline (psycopg + json.dumps) | {base['n']} | {base['p50_ms']:.2f} | {base['p95_ms']:.2f} | "
+        f"| raw SQL baseline | {base['n']} | {base['p50_ms']:.2f} | {base['p95_ms']:.2f} | "
         f"{base['min_ms']:.2f} | {base['max_ms']:.2f} | {base['queries']} |",
         f"| ratio API / baseline | | {r['ratio_p50']:.2f}× | {r['ratio_p95']:.2f}× | | | |",
         "",
         "| target | actual | result |",
         "|---|---:|---|",
-        f"| API p95 ≤ {checks['p95_ms']['target']:g} ms | {checks['p95_ms']['actual']:.2f} ms | {ok(checks['p95_ms'])} |",
-        f"| API p95 ≤ {checks['ratio_p95']['target']:g} × baseline p95 | {checks['ratio_p95']['actual']:.2f}× | "
-        f"{ok(checks['ratio_p95'])} |",
+        *[f"| {c['label']} | {c['shown']} | {_verdict(c)} |" for c in r["targets"].values()],
         "",
         "API queries:",
         "",
@@ -222,14 +256,17 @@ def markdown(report):
 def print_summary(report):
     r = report["result"]
     api, base = r["api"], r["baseline"]
-    print(f"\n{report['title']}  [{report['data']['notifications']:,} notifications, "
-          f"inbox {report['data']['bench_user_inbox']:,}]")
-    print(f"  API       p50 {api['p50_ms']:7.2f} ms   p95 {api['p95_ms']:7.2f} ms   queries {api['queries']}   n={api['n']}")
+    print(
+        f"\n{report['title']}  [{report['data']['notifications']:,} notifications, "
+        f"inbox {report['data']['bench_user_inbox']:,}]"
+    )
+    print(
+        f"  API       p50 {api['p50_ms']:7.2f} ms   p95 {api['p95_ms']:7.2f} ms   queries {api['queries']}   n={api['n']}"
+    )
     print(f"  raw SQL   p50 {base['p50_ms']:7.2f} ms   p95 {base['p95_ms']:7.2f} ms   queries {base['queries']}")
     print(f"  ratio     p50 {r['ratio_p50']:6.2f}×     p95 {r['ratio_p95']:6.2f}×")
-    for name, c in r["targets"].items():
-        unit = " ms" if name.endswith("_ms") else "×"
-        print(f"  target {name:10s} ≤ {c['target']:g}{unit}: {c['actual']:g}{unit}  {'met' if c['met'] else 'MISSED'}")
+    for c in r["targets"].values():
+        print(f"  target {c['label']:32s} actual {c['shown']:>9s}  {_verdict(c)}")
 
 
 def main(argv=None):
@@ -265,6 +302,7 @@ def main(argv=None):
 
     import psycopg
 
+    load_average = " ".join(f"{x:.2f}" for x in os.getloadavg())
     failed = False
     with psycopg.connect(url, autocommit=True) as pg:
         info = machine(pg)
@@ -272,7 +310,7 @@ def main(argv=None):
             scenario = SCENARIOS[name](url, gen.BENCH_USERNAME)
             try:
                 gc.collect()
-                result = evaluate(scenario, run_scenario(scenario, n=n, warmup=warmup, profile=args.profile))
+                result = evaluate(scenario, run_scenario(scenario, n=n, warmup=warmup, profile=args.profile), args.tiny)
             finally:
                 scenario.close()
             report = {
@@ -284,6 +322,7 @@ def main(argv=None):
                 "machine": info,
                 "data": data,
                 "warmup": warmup,
+                "load_average": load_average,
                 "result": result,
                 "plans": explain(pg, result["sql"]),
             }

@@ -10,18 +10,24 @@ from .models import Notification
 from .queries import inbox_for, unread_count
 
 
+def _label(name):
+    return Notification._meta.get_field(name).verbose_name
+
+
 class NotificationSerializer(serializers.Serializer):
-    """One inbox row. Declared fields (not a ModelSerializer) because this is the most requested list:
-    a ModelSerializer rebuilds its fields from the model on every request (see bench/README.md)."""
+    """A notification in the user's inbox."""
+
+    # Declared fields, not a ModelSerializer: this is the most requested list, and a ModelSerializer rebuilds
+    # its fields from the model on every request (bench/README.md, "inbox").
 
     id = serializers.IntegerField(read_only=True)
-    kind = serializers.CharField(read_only=True)
-    subject = serializers.CharField(read_only=True)
-    body = serializers.CharField(read_only=True)
-    link = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_read = serializers.SerializerMethodField()
+    kind = serializers.CharField(read_only=True, label=_label("kind"))
+    subject = serializers.CharField(read_only=True, label=_label("subject"))
+    body = serializers.CharField(read_only=True, label=_label("body"))
+    link = serializers.CharField(read_only=True, label=_label("link"))
+    created_at = serializers.DateTimeField(read_only=True, label=_label("created_at"))
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_label("read_at"))
+    is_read = serializers.SerializerMethodField(label=_("已读"))
 
     def get_is_read(self, obj) -> bool:
         return obj.read_at is not None

@@ -99,7 +99,8 @@ def deliver(*, delivery_id):
     try:
         body = n.body
         if n.link:
-            body = f"{body}\n\n{_('查看详情')}：{settings.SITE_URL}{n.link}"
+            more = _("查看详情")
+            body = f"{body}\n\n{more}：{settings.SITE_URL}{n.link}"
         EmailMessage(subject=n.subject, body=body, to=[n.recipient.email]).send()
     except Exception as exc:
         failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS

@@ -19,7 +19,7 @@ PAGE_SIZE = 20
 class Inbox:
     name = "inbox"
     title = "Inbox list GET /api/v1/notifications/ (page 1, 20 rows, with count)"
-    targets = {"p95_ms": 50.0, "ratio": 3.0}
+    targets = {"p95_ms": 50.0, "ratio": 3.0, "max_queries": 3}  # queries: token → user, count, page
 
     def __init__(self, url, username):
         from django.conf import settings
@@ -48,8 +48,7 @@ class Inbox:
     def baseline(self):
         cur = self.pg.cursor()
         user = cur.execute(
-            "SELECT u.id, u.is_active FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
-            "WHERE t.key = %s",
+            "SELECT u.id, u.is_active FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s",
             [self.token],
         ).fetchone()
         if not user or not user[1]:

@@ -147,13 +147,27 @@ class RedisServer:
 
     def start(self):
         assert self.proc is None or self.proc.poll() is not None, "already running"
-        log = open(self.workdir / f"redis-{self.port}.log", "ab")  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.workdir)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
-        )
-        log.close()
+        with open(self.workdir / f"redis-{self.port}.log", "ab") as log:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+            )
         wait_for(self.ping, 10, what=f"redis-server on port {self.port}")
 
     def stop(self):
@@ -227,13 +241,30 @@ class Worker:
         return env
 
     def start(self, timeout=30):
-        log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"it-{os.getpid()}@%h"],
-            cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "-l",
+                    "info",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"it-{os.getpid()}@%h",
+                ],
+                cwd=REPO_ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
         def ready():
             if self.proc.poll() is not None:

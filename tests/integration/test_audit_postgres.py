@@ -68,9 +68,7 @@ def test_tampering_with_trigger_disabled_is_detected_by_verify_audit(db, capsys)
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
         try:
             assert _trigger_state() == "D"
-            cursor.execute(
-                "UPDATE audit_auditevent SET reason = 'changed afterwards' WHERE id = %s", [target.pk]
-            )
+            cursor.execute("UPDATE audit_auditevent SET reason = 'changed afterwards' WHERE id = %s", [target.pk])
             assert cursor.rowcount == 1
         finally:
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
@@ -111,11 +109,14 @@ def test_concurrent_appends_keep_one_chain(transactional_db):
             for i in range(per_thread):
                 # Some events in a longer transaction with other work, as services do.
                 with transaction.atomic():
-                    audit.record(action="test.concurrent", object_type="thread", object_id=f"{t}-{i}",
-                                 after={"thread": t, "i": i})
+                    audit.record(
+                        action="test.concurrent",
+                        object_type="thread",
+                        object_id=f"{t}-{i}",
+                        after={"thread": t, "i": i},
+                    )
                     if i % 5 == 0:
-                        audit.record(action="test.concurrent.second", object_type="thread",
-                                     object_id=f"{t}-{i}b")
+                        audit.record(action="test.concurrent.second", object_type="thread", object_id=f"{t}-{i}b")
         except Exception as exc:  # reported below: an exception in a thread would otherwise vanish
             errors.append(exc)
         finally:
