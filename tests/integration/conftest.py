@@ -37,13 +37,13 @@ def pytest_collection_modifyitems(config, items):
 
 def _redis_problem(url):
     if not url:
-        return "REDIS_URL is not set (the embedded filesystem broker is in use)"
+        return "REDIS_URL is not set (set REDIS_URL=redis://127.0.0.1:6379/0)"
     try:
         import redis
 
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except Exception as exc:
-        return f"Redis at {url} is unreachable: {type(exc).__name__}: {exc}"
+        return f"Redis at {url} is unreachable ({type(exc).__name__}: {exc}); is redis-server running?"
     return None
 
 
@@ -57,12 +57,13 @@ def _integration_problem():
         )
     redis_problem = _redis_problem(django_settings.REDIS_URL)
     if redis_problem:
-        problems.append(redis_problem + " (set REDIS_URL=redis://127.0.0.1:6379/0)")
+        problems.append(redis_problem)
     return "; ".join(problems)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _require_services(_integration_problem):
+    # Session scope: checked before pytest-django creates the test database.
     if _integration_problem:
         reason = f"integration tests need PostgreSQL and Redis: {_integration_problem}"
         if os.environ.get("CI") == "true":
@@ -216,6 +217,11 @@ def celery_broker(url):
         reset_broker_connections(app)
 
 
+# The test process publishes to, and its workers consume only, this queue: a development worker on the same
+# Redis (queue "celery") cannot take the tests' messages, nor the tests' worker someone else's.
+QUEUE = "integration-tests"
+
+
 class Worker:
     """`celery -A config worker --pool=solo --concurrency=1` against the test database and a broker."""
 
@@ -257,6 +263,8 @@ class Worker:
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
+                    "-Q",
+                    QUEUE,
                     "-n",
                     f"it-{os.getpid()}@%h",
                 ],
@@ -300,11 +308,12 @@ def mail_files(mail_dir):
 
 
 @pytest.fixture
-def start_worker(transactional_db, mail_dir, tmp_path, request):
+def start_worker(transactional_db, mail_dir, tmp_path, request, settings):
     """Factory: start_worker(broker_url=None) starts a worker; every worker is stopped at teardown.
 
     Depends on transactional_db so that the worker is gone before the test database is flushed.
     """
+    settings.CELERY_TASK_DEFAULT_QUEUE = QUEUE  # Celery reads the Django settings live
     workers = []
 
     def start(broker_url=None):
