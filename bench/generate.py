@@ -142,6 +142,7 @@ def _skip_foreign_key_checks(conn):
     the per-row foreign-key triggers for this session (what pg_restore --disable-triggers does)."""
     try:
         conn.execute("SET session_replication_role = replica")
+        conn.commit()
     except psycopg.errors.InsufficientPrivilege:
         conn.rollback()
 
@@ -189,8 +190,8 @@ def generate(*, url, notifications, users=None, bench_inbox=None, deliveries=Tru
 
     tables = ["notifications_notification"] + (["notifications_delivery"] if deliveries else [])
     with psycopg.connect(url) as conn:
-        conn.execute("SET synchronous_commit = off")
         _skip_foreign_key_checks(conn)
+        conn.execute("SET synchronous_commit = off")
         with _secondary_indexes_dropped(conn, tables):
             with conn.cursor() as cursor:
                 with cursor.copy(
@@ -235,7 +236,7 @@ def counts(conn, bench_id=None):
     if bench_id is None:
         row = conn.execute("SELECT id FROM accounts_user WHERE username = %s", [BENCH_USERNAME]).fetchone()
         bench_id = row[0] if row else None
-    one = lambda sql, *p: conn.execute(sql, p).fetchone()[0]  # noqa: E731
+    one = lambda query, *p: conn.execute(query, p).fetchone()[0]  # noqa: E731
     return {
         "users": one("SELECT count(*) FROM accounts_user"),
         "notifications": one("SELECT count(*) FROM notifications_notification"),

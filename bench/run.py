@@ -103,6 +103,7 @@ def explain(pg, sqls):
     for sql in sqls:
         if "notifications_notification" not in sql:
             continue
+        pg.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)  # once to warm this connection's caches
         rows = pg.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql).fetchall()
         plans.append({"sql": sql, "plan": [r[0] for r in rows]})
     return plans

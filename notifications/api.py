@@ -27,7 +27,7 @@ class NotificationSerializer(serializers.Serializer):
     link = serializers.CharField(read_only=True, label=_label("link"))
     created_at = serializers.DateTimeField(read_only=True, label=_label("created_at"))
     read_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_label("read_at"))
-    is_read = serializers.SerializerMethodField(label=_("已读"))
+    is_read = serializers.SerializerMethodField()
 
     def get_is_read(self, obj) -> bool:
         return obj.read_at is not None

@@ -72,15 +72,14 @@ def _require_services(_integration_problem):
 
 
 @pytest.fixture(autouse=True)
-def _email_in_memory(settings, tmp_path, _require_services):
-    """Overrides tests/conftest.py: here tasks go to a real broker (never eager).
+def _integration_settings(settings, _require_services):
+    """Overrides what tests/conftest.py's autouse fixture sets (it runs first: outer conftests' autouse
+    fixtures come before inner ones): here tasks go to a real broker, never eagerly.
 
     The test process itself sends no e-mail (locmem would catch a stray one); workers write files.
     """
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    settings.AXES_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -314,6 +313,9 @@ def start_worker(transactional_db, mail_dir, tmp_path, request, settings):
     Depends on transactional_db so that the worker is gone before the test database is flushed.
     """
     settings.CELERY_TASK_DEFAULT_QUEUE = QUEUE  # Celery reads the Django settings live
+    from config.celery import app
+
+    assert not app.conf.task_always_eager, "tasks must reach the worker through the broker"
     workers = []
 
     def start(broker_url=None):
