@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_deliveries",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    "certification-close-due-batches": {
+        "task": "certification.tasks.close_due_batches",
+        "schedule": 60.0,
+    },
     "accounts-purge-unverified": {
         "task": "accounts.tasks.purge_unverified_registrations",
         "schedule": crontab(hour=3, minute=17),

@@ -20,6 +20,11 @@ KINDS = {
         Kind("org.approved", _("单位注册审核通过"), email_optional=False),
         Kind("org.rejected", _("单位注册未通过"), email_optional=False),
         Kind("system.message", _("系统消息")),
+        Kind("batch.published", _("认定批次开始申报")),
+        Kind("application.received", _("申报受理回执"), email_optional=False),
+        Kind("application.to_review", _("申报待审核")),
+        Kind("application.decision", _("申报审核结果"), email_optional=False),
+        Kind("application.withdrawn", _("申报撤回")),
     ]
 }
 

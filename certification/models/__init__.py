@@ -1,0 +1,11 @@
+from .application import (  # noqa: F401
+    BEFORE_EXPERT_REVIEW,
+    STAGE_STATE,
+    Application,
+    ApplicationRevision,
+    Attachment,
+    Decision,
+    Stage,
+    State,
+)
+from .batch import Batch, BatchQuota  # noqa: F401

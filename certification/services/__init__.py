@@ -1,0 +1,1 @@
+"""Every write of the recognition workflow. Split by subject: batches, applications, attachments."""
