@@ -21,6 +21,7 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("register/", accounts_api.RegistrationView.as_view(), name="api-register"),
     path("", include(router.urls)),
+    path("", include("certification.api_urls")),
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", notifications_views.open_notification, name="notification_open"),
     path("inbox/read-all/", notifications_views.mark_all_read, name="notification_read_all"),
     path("settings/notifications/", notifications_views.preferences, name="notification_preferences"),
+    path("", include("certification.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
