@@ -1,6 +1,7 @@
 """What each role's dashboard shows, computed from records."""
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.queries import inbox_for, unread_count
@@ -53,4 +54,32 @@ def dashboard_context(user):
         ctx["org_counts"] = counts
         ctx["review_queue"] = list(registrations_to_review(user).order_by("created_at")[:5])
         ctx["review_queue_count"] = registrations_to_review(user).count()
+    ctx.update(_applications_block(user, roles))
+    return ctx
+
+
+def _applications_block(user, roles):
+    """The 申报 block: an enterprise's own applications and open batches; a bureau's queue at its level."""
+    from certification.models import Batch, State
+    from certification.queries import applications_visible_to, batches_visible_to
+    from certification.workflow import APPLICANT_LABELS
+
+    ctx = {}
+    if roles.has(R.ENTERPRISE):
+        now = timezone.now()
+        mine = list(applications_visible_to(user).order_by("-updated_at")[:5])
+        for app in mine:
+            app.state_text = APPLICANT_LABELS.get(app.state, app.get_state_display())
+        ctx["my_applications"] = mine
+        ctx["open_batches"] = list(batches_visible_to(user).filter(state=Batch.State.OPEN, opens_at__lte=now,
+                                                                   closes_at__gt=now).order_by("closes_at"))
+        ctx["show_applications"] = True
+    waiting = [s for r, s in ((R.COUNTY_STAFF, State.COUNTY_REVIEW), (R.CITY_STAFF, State.CITY_REVIEW),
+                              (R.PROVINCE_STAFF, State.FORMAL_REVIEW)) if roles.has(r)]
+    if waiting:
+        qs = applications_visible_to(user).filter(state__in=waiting)
+        ctx["queue_state"] = waiting[0]
+        ctx["application_queue"] = list(qs.order_by("submitted_at")[:5])
+        ctx["application_queue_count"] = qs.count()
+        ctx["show_applications"] = True
     return ctx

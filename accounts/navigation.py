@@ -20,7 +20,10 @@ def menu_for(user):
     items = [
         {"label": _("工作台"), "url": reverse("dashboard")},
         {"label": _("消息"), "url": reverse("inbox")},
+        {"label": _("认定批次"), "url": reverse("batch_list")},
     ]
+    if codes & {R.ENTERPRISE, R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF}:
+        items.append({"label": _("申报管理"), "url": reverse("application_list")})
     if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF}:
         items.append({"label": _("注册审核"), "url": reverse("org_review_list")})
     if codes & STAFF:

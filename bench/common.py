@@ -21,6 +21,14 @@ def database_url(tiny=False, explicit=None):
     return explicit or os.environ.get("BENCH_DATABASE_URL") or (TINY_URL if tiny else DEFAULT_URL)
 
 
+def submissions_url(url):
+    """The concurrent-submission benchmark's own database: the list benchmark's name + "_submit"."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + (parts.path.strip("/") or "bench") + "_submit"))
+
+
 def database_name(url):
     import psycopg.conninfo
 

@@ -4,6 +4,8 @@
     .venv/bin/python bench/run.py --tiny           # 2,000 notifications in `bench_tiny`: a quick smoke run for CI
     .venv/bin/python bench/run.py --no-fail        # report only, exit 0 even when a target is missed
     .venv/bin/python bench/run.py --profile        # also print a cProfile of the API side
+    .venv/bin/python bench/run.py applications_province applications_city   # 100,000 applications
+    .venv/bin/python bench/run.py submissions      # 200 concurrent submissions through gunicorn (own database)
 
 The runner creates its benchmark database if missing, migrates it, (re)generates the data set when its row
 counts differ from the requested size (or with --regenerate), checks that the API and the baseline give
@@ -18,6 +20,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -84,24 +87,45 @@ def machine(pg):
     }
 
 
-def ensure_data(url, notifications, regenerate):
+def ensure_data(url, *, notifications, applications, data_sets, regenerate):
+    """Generate the data sets the selected scenarios read when missing or of another size. Regenerating the
+    notifications empties the users (and so the applications): the applications then follow."""
     import psycopg
 
-    _users, bench_inbox = gen.sizes(notifications)
-    with psycopg.connect(url) as pg:
-        current = gen.counts(pg)
-    if not regenerate and current["notifications"] == notifications and current["bench_user_inbox"] == bench_inbox:
-        return current
-    if not regenerate:
-        print(f"data set has {current['notifications']:,} notifications, {notifications:,} requested: regenerating")
-    return gen.generate(url=url, notifications=notifications)
+    data = {}
+    fresh_users = False
+    if "notifications" in data_sets:
+        _users, bench_inbox = gen.sizes(notifications)
+        with psycopg.connect(url) as pg:
+            current = gen.counts(pg)
+        if regenerate or current["notifications"] != notifications or current["bench_user_inbox"] != bench_inbox:
+            if not regenerate:
+                print(f"data set has {current['notifications']:,} notifications, {notifications:,} requested: "
+                      "regenerating")
+            current = gen.generate(url=url, notifications=notifications)
+            fresh_users = True
+        data["notifications"] = current
+    if "applications" in data_sets:
+        with psycopg.connect(url) as pg:
+            current = gen.application_counts(pg)
+            tokens = pg.execute(
+                "SELECT count(*) FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
+                "WHERE u.username IN (%s, %s)", [gen.APPS_PROVINCE_USER, gen.APPS_CITY_USER]
+            ).fetchone()[0]
+        if regenerate or fresh_users or current["applications"] != applications or tokens != 2:
+            if not (regenerate or fresh_users):
+                print(f"data set has {current['applications']:,} applications, {applications:,} requested: "
+                      "regenerating")
+            current = gen.generate_applications(url=url, applications=applications)
+        data["applications"] = current
+    return data
 
 
-def explain(pg, sqls):
-    """EXPLAIN (ANALYZE, BUFFERS) of the statements on the notifications table, for the record."""
+def explain(pg, sqls, tables=("notifications_notification",)):
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements on the scenario's main tables, for the record."""
     plans = []
     for sql in sqls:
-        if "notifications_notification" not in sql:
+        if not any(t in sql for t in tables):
             continue
         pg.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)  # once to warm this connection's caches
         rows = pg.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql).fetchall()
@@ -128,6 +152,12 @@ def run_scenario(scenario, *, n, warmup, profile):
         scenario.api()
     secret = getattr(scenario, "token", None)
     sqls = [q["sql"].replace(secret, "<token>") if secret else q["sql"] for q in captured.captured_queries]
+    # The same list at other page sizes and pages must take as many queries (no query per row).
+    variant_queries = {}
+    for label, path in (scenario.query_variants() if hasattr(scenario, "query_variants") else {}).items():
+        with CaptureQueriesContext(connection) as captured:
+            scenario.api(path)
+        variant_queries[label] = len(captured.captured_queries)
 
     for _ in range(warmup):
         scenario.api()
@@ -159,6 +189,7 @@ def run_scenario(scenario, *, n, warmup, profile):
         "api": {**stats(api_ns), "queries": len(sqls)},
         "baseline": {**stats(base_ns), "queries": scenario.baseline_queries()},
         "sql": sqls,
+        "variant_queries": variant_queries,
         "response_bytes": len(api_body),
     }
 
@@ -196,6 +227,17 @@ def evaluate(scenario, result, tiny):
             "enforced": True,
         },
     }
+    if result.get("variant_queries"):
+        counts = {"measured": api["queries"], **result["variant_queries"]}
+        constant = len(set(counts.values())) == 1
+        checks["queries_constant"] = {
+            "label": "same query count at other page sizes/pages",
+            "actual": counts,
+            "shown": "/".join(str(v) for v in counts.values()),
+            "target": "equal",
+            "met": constant,
+            "enforced": True,
+        }
     result["ratio_p50"] = round(ratio_p50, 2)
     result["ratio_p95"] = round(ratio_p95, 2)
     result["targets"] = checks
@@ -212,7 +254,7 @@ def _verdict(check):
 def markdown(report):
     r = report["result"]
     api, base = r["api"], r["baseline"]
-    m, d = report["machine"], report["data"]
+    m = report["machine"]
     lines = [
         f"# {report['title']}",
         "",
@@ -221,13 +263,11 @@ def markdown(report):
         f"Python {m['python']}, Django {m['django']}), database `{report['database']}`"
         f"{' (tiny)' if report['tiny'] else ''}; load average {report['load_average']} at the start.",
         "",
-        f"Data: {d['notifications']:,} notifications ({d['unread']:,} unread) for {d['users']:,} users, "
-        f"{d['deliveries']:,} delivery records; the measured user's inbox holds {d['bench_user_inbox']:,} "
-        f"({d['bench_user_unread']:,} unread); notifications table with indexes {d['notification_table_mb']} MB.",
+        describe_data(report),
         "",
         f"n = {api['n']} timed requests per side after {report['warmup']} warm-up rounds, API and baseline "
         "alternating. API: django.test.Client with `Authorization: Token …` (full middleware, DRF, JSON "
-        "rendering; no network). Baseline: psycopg 3 on one persistent connection, the same three statements, "
+        f"rendering; no network). Baseline: psycopg 3 on one persistent connection, {base['queries']} statements, "
         "byte-identical JSON from json.dumps.",
         "",
         "| | n | p50 ms | p95 ms | min ms | max ms | queries |",
@@ -247,27 +287,47 @@ def markdown(report):
         *[f"{i}. `{sql}`" for i, sql in enumerate(r["sql"], 1)],
         "",
     ]
+    if r.get("variant_queries"):
+        lines += ["Queries of the same list at other sizes: "
+                  + ", ".join(f"{k}: {v}" for k, v in r["variant_queries"].items()), ""]
     if report.get("plans"):
-        lines += ["Plans (EXPLAIN ANALYZE, BUFFERS) of the notification queries:", ""]
+        lines += ["Plans (EXPLAIN ANALYZE, BUFFERS) of the statements on the measured table:", ""]
         for p in report["plans"]:
             lines += ["```", *p["plan"], "```", ""]
     return "\n".join(lines)
 
 
+def describe_data(report):
+    d = report["data"]
+    if report.get("data_set") == "applications":
+        states = ", ".join(f"{k} {v:,}" for k, v in sorted(d["by_state"].items(), key=lambda kv: -kv[1]))
+        return (
+            f"Data: {d['applications']:,} applications ({d['submitted']:,} submitted) of {d['enterprises']:,} "
+            f"enterprises in {d['counties_with_applications']} counties, {d['batches']} batches; by state: {states}; "
+            f"application table with indexes {d['application_table_mb']} MB."
+        )
+    return (
+        f"Data: {d['notifications']:,} notifications ({d['unread']:,} unread) for {d['users']:,} users, "
+        f"{d['deliveries']:,} delivery records; the measured user's inbox holds {d['bench_user_inbox']:,} "
+        f"({d['bench_user_unread']:,} unread); notifications table with indexes {d['notification_table_mb']} MB."
+    )
+
+
 def print_summary(report):
     r = report["result"]
     api, base = r["api"], r["baseline"]
-    print(
-        f"\n{report['title']}  [{report['data']['notifications']:,} notifications, "
-        f"inbox {report['data']['bench_user_inbox']:,}]"
-    )
+    d = report["data"]
+    if report.get("data_set") == "applications":
+        print(f"\n{report['title']}  [{d['applications']:,} applications]")
+    else:
+        print(f"\n{report['title']}  [{d['notifications']:,} notifications, inbox {d['bench_user_inbox']:,}]")
     print(
         f"  API       p50 {api['p50_ms']:7.2f} ms   p95 {api['p95_ms']:7.2f} ms   queries {api['queries']}   n={api['n']}"
     )
     print(f"  raw SQL   p50 {base['p50_ms']:7.2f} ms   p95 {base['p95_ms']:7.2f} ms   queries {base['queries']}")
     print(f"  ratio     p50 {r['ratio_p50']:6.2f}×     p95 {r['ratio_p95']:6.2f}×")
     for c in r["targets"].values():
-        print(f"  target {c['label']:32s} actual {c['shown']:>9s}  {_verdict(c)}")
+        print(f"  target {c['label']:42s} actual {c['shown']:>9s}  {_verdict(c)}")
 
 
 def main(argv=None):
@@ -275,6 +335,11 @@ def main(argv=None):
     parser.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     parser.add_argument("--tiny", action="store_true", help=f"{gen.TINY_NOTIFICATIONS:,} notifications (CI smoke run)")
     parser.add_argument("--notifications", type=int, default=None, help="data set size (default 1,000,000)")
+    parser.add_argument("--applications", type=int, default=None, help="application data set (default 100,000)")
+    parser.add_argument("--submissions", type=int, default=None,
+                        help="concurrent submissions (default 200; tiny 20)")
+    parser.add_argument("--threads", type=int, default=None, help="client threads for submissions (default 50)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers for submissions (default 4)")
     parser.add_argument("-n", type=int, default=None, help="timed requests per side (default 500; tiny 100)")
     parser.add_argument("--warmup", type=int, default=None, help="warm-up rounds (default 50; tiny 20)")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the data set even if it fits")
@@ -286,20 +351,52 @@ def main(argv=None):
 
     from bench.scenarios import SCENARIOS
 
-    names = args.scenarios or list(SCENARIOS)
-    unknown = [s for s in names if s not in SCENARIOS]
+    known = [*SCENARIOS, "submissions"]
+    names = args.scenarios or known
+    unknown = [s for s in names if s not in known]
     if unknown:
-        parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    run_submissions = "submissions" in names
+    names = [s for s in names if s != "submissions"]
     notifications = args.notifications or (gen.TINY_NOTIFICATIONS if args.tiny else 1_000_000)
+    applications = args.applications or (gen.TINY_APPLICATIONS if args.tiny else 100_000)
     n = args.n or (100 if args.tiny else 500)
     warmup = args.warmup if args.warmup is not None else (20 if args.tiny else 50)
     out = args.out or (TINY_RESULTS_DIR if args.tiny else RESULTS_DIR)
 
     url = common.database_url(tiny=args.tiny, explicit=args.database_url)
+    failed = False
+    if names:
+        failed |= run_list_scenarios(args, names, url, notifications, applications, n, warmup, out)
+    if run_submissions:
+        # In a child process: it sets Django up on its own database (…_submit) and runs gunicorn against it.
+        command = [sys.executable, str(Path(__file__).resolve().parent / "submissions.py"), "--database-url",
+                   common.submissions_url(url), "--out", str(out)]
+        command += ["--tiny"] if args.tiny else []
+        for flag, value in (("-n", args.submissions), ("--threads", args.threads), ("--workers", args.workers)):
+            command += [flag, str(value)] if value else []
+        print(f"\n$ {' '.join(command)}", flush=True)
+        status = subprocess.run(command, check=False).returncode
+        if status == 2:
+            raise SystemExit(2)
+        failed |= status != 0
+
+    if failed and not args.no_fail:
+        print("\nFAILED: a target was missed (use --no-fail to report only)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_list_scenarios(args, names, url, notifications, applications, n, warmup, out):
+    """The API-versus-baseline scenarios, in this process. Returns whether a target was missed."""
+    from bench.scenarios import SCENARIOS
+
     db_name = common.ensure_database(url)
     common.setup_django(url)
     common.migrate()
-    data = ensure_data(url, notifications, args.regenerate)
+    data_sets = {getattr(SCENARIOS[name], "data_set", "notifications") for name in names}
+    data = ensure_data(url, notifications=notifications, applications=applications, data_sets=data_sets,
+                       regenerate=args.regenerate)
 
     import psycopg
 
@@ -321,11 +418,12 @@ def main(argv=None):
                 "tiny": args.tiny,
                 "database": db_name,
                 "machine": info,
-                "data": data,
+                "data_set": getattr(scenario, "data_set", "notifications"),
+                "data": data[getattr(scenario, "data_set", "notifications")],
                 "warmup": warmup,
                 "load_average": load_average,
                 "result": result,
-                "plans": explain(pg, result["sql"]),
+                "plans": explain(pg, result["sql"], getattr(scenario, "explain_tables", ("notifications_notification",))),
             }
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -333,11 +431,7 @@ def main(argv=None):
             print_summary(report)
             print(f"  written {out / (name + '.json')} and {name}.md")
             failed |= not result["met"]
-
-    if failed and not args.no_fail:
-        print("\nFAILED: a target was missed (use --no-fail to report only)", file=sys.stderr)
-        return 1
-    return 0
+    return failed
 
 
 if __name__ == "__main__":

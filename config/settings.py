@@ -254,6 +254,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set shared by several fields (several models have a "state").
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "certification.models.application.State",
+        "BatchStateEnum": "certification.models.batch.Batch.State",
+        "CategoryEnum": "certification.catalogue.Category",
+        "EquipmentFormEnum": "certification.catalogue.EquipmentForm",
+        "StageEnum": "certification.models.application.Stage",
+    },
 }
 
 # --- security -----------------------------------------------------------------------------------

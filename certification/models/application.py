@@ -90,8 +90,10 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "state"]),
-            models.Index(fields=["city", "state"]),
-            models.Index(fields=["region", "state"]),
+            # Lists sorted by submission, for the province, a city and a county (bench/README.md, applications).
+            models.Index(fields=["batch", "-submitted_at", "-id"], name="app_batch_submitted_idx"),
+            models.Index(fields=["city", "batch", "-submitted_at", "-id"], name="app_city_submitted_idx"),
+            models.Index(fields=["region", "batch", "-submitted_at", "-id"], name="app_region_submitted_idx"),
             models.Index(fields=["enterprise", "-created_at"]),
         ]
 

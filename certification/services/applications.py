@@ -74,7 +74,16 @@ def _apply_fields(app, fields):
         setattr(app, key, value)
     if app.category and app.category != Category.EQUIPMENT:
         app.equipment_form = ""
-    app.full_clean(exclude=["number"])
+    # Constraints are checked here by hand so the duplicate-product refusal names product_name (full_clean
+    # would report it as a nameless "constraint is invalid"); the database constraint still guards races.
+    app.full_clean(exclude=["number"], validate_constraints=False)
+    duplicate = (
+        Application.objects.filter(batch_id=app.batch_id, enterprise_id=app.enterprise_id,
+                                   product_name=app.product_name, model_spec=app.model_spec)
+        .exclude(state=State.WITHDRAWN).exclude(pk=app.pk)
+    )
+    if duplicate.exists():
+        raise ValidationError({"product_name": _("本批次已有同一产品（名称和型号相同）的申报。")})
 
 
 def _county_step(region):

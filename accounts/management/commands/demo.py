@@ -14,7 +14,7 @@ from notifications.services import notify
 
 
 class Command(BaseCommand):
-    help = "Load demo organisations, experts and logins (idempotent)."
+    help = "Load demo organisations, experts, logins, an open batch and applications in every state (idempotent)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -22,10 +22,17 @@ class Command(BaseCommand):
             logins = self._organisations_and_logins()
             self._experts()
         self._pending_registration()
+        from certification import demo as certification_demo
+
+        staff_logins, batch, applications = certification_demo.load()
+        logins += staff_logins
         self._welcome(logins)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {settings.DEMO_PASSWORD}):"))
         for username, label in logins:
             self.stdout.write(f"  {username:<16} {label}")
+        self.stdout.write(f"Batch: {batch.name} ({batch.get_state_display()}); applications:")
+        for key, state, number, created in applications:
+            self.stdout.write(f"  {key:<16} {state:<14} {number or '-':<11} {'created' if created else 'exists'}")
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="prov_staff"))
         self.stdout.write(f"  API token of prov_staff: {token.key}")
 
