@@ -25,6 +25,7 @@ def world(db):
     class W:
         pass
 
+    f.ensure_regions()
     w = W()
     w.province = f.bureau("province", "33", name="浙江省经济和信息化厅")
     w.province_finance = f.bureau("province", "33", department="finance", name="浙江省财政厅")

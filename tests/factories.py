@@ -17,6 +17,17 @@ def make_uscc(n=None, region_code="330100"):
     return body + stdnum_uscc.calc_check_digit(body)
 
 
+def ensure_regions():
+    """Reload what the data migration wrote when a transactional test's flush has emptied the table
+    (integration and browser tests flush every table after each test)."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Region.objects.exists():
+        importlib.import_module("accounts.migrations.0002_load_regions").load(apps, None)
+
+
 def region(code):
     return Region.objects.get(code=code)
 

@@ -5,13 +5,14 @@ Browsers cannot be downloaded here, so pytest-playwright's launch arguments are 
 under test-results/ (pytest-playwright empties that folder at the start of a session).
 """
 
-import importlib
 import io
 import os
 import re
 from pathlib import Path
 
 import pytest
+
+from tests.factories import ensure_regions
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests themselves
 # (arranging data, reading the mail outbox) are still synchronous and safe.
@@ -67,20 +68,6 @@ def page(browser, browser_context_args, request):
     context.close()
 
 
-def _load_regions():
-    """Reload what the data migration wrote: the flush after each transactional test empties every table.
-
-    (pytest-django's serialized rollback cannot do it here: Playwright's sync API runs the test in a
-    greenlet with its own context, so the test sees another connection object than the one serialised.)
-    """
-    from django.apps import apps
-
-    from accounts.models import Region
-
-    if not Region.objects.exists():
-        importlib.import_module("accounts.migrations.0002_load_regions").load(apps, None)
-
-
 @pytest.fixture(autouse=True)
 def _e2e_environment(settings, live_server, transactional_db):
     """Every e2e test runs against the live server with the regions of the data migration present.
@@ -91,7 +78,7 @@ def _e2e_environment(settings, live_server, transactional_db):
     """
     from config.celery import app
 
-    _load_regions()
+    ensure_regions()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
