@@ -5,6 +5,7 @@ from io import BytesIO
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -42,6 +43,16 @@ def _columns():
     ]
 
 
+def safe_cell(ws, value):
+    """Text typed by applicants is data, never a formula: openpyxl stores any text starting with "=" as a
+    formula, so such text goes in a cell explicitly typed as a string (shown as typed, never evaluated)."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def applications_workbook(applications):
     """The applications (a queryset already scoped to the user and filtered) as .xlsx bytes, one row each.
 
@@ -54,7 +65,6 @@ def applications_workbook(applications):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
 
     header = []
     for title, _width, _get in columns:
@@ -63,7 +73,7 @@ def applications_workbook(applications):
         header.append(cell)
     ws.append(header)
     for app in applications.iterator(chunk_size=2000):
-        ws.append([get(app) for _title, _width, get in columns])
+        ws.append([safe_cell(ws, get(app)) for _title, _width, get in columns])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -239,9 +239,11 @@ class ApplicationFilterForm(forms.Form):
         self.fields["county"].choices = [("", _("全部"))] + [(str(r.pk), r.full_name) for r in counties]
 
     def apply(self, qs, default_sort="-submitted"):
-        if not self.is_valid():
-            return qs.order_by(*SORTS[default_sort])
-        d = self.cleaned_data
+        # A bad value in one filter leaves that filter out (the form shows its error); the valid ones still
+        # apply, so a stale link never widens a list or an export to the user's whole scope.
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})  # an unbound form (no filters) has none
+        d = {name: cleaned.get(name) for name in self.fields}
         if d["q"]:
             from django.db.models import Q
 
@@ -251,6 +253,10 @@ class ApplicationFilterForm(forms.Form):
             if d[key]:
                 qs = qs.filter(**{lookup: d[key]})
         return qs.order_by(*SORTS[d["sort"] or default_sort])
+
+    def refused(self):
+        """Whether a filter value was refused: lists and exports answer 400 rather than show something else."""
+        return self.is_bound and not self.is_valid()
 
 
 # The application model's labels, for error lists that name their field.

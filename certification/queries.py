@@ -1,11 +1,14 @@
 """Read-side querysets for the recognition workflow, scoped to the user."""
 
+import copy
+import re
+
 from django.db.models import Q
 
 from accounts.models import Membership
 from accounts.roles import roles_of
 
-from .models import Application, Batch
+from .models import DATA_FIELDS, Application, Batch, State
 
 R = Membership.Role
 
@@ -47,3 +50,37 @@ def quota_used(batch, city):
         .exclude(state="withdrawn")
         .count()
     )
+
+
+def is_own_application(user, application):
+    """The user acts for the application's enterprise."""
+    return any(o.pk == application.enterprise_id for o in roles_of(user).organisations(R.ENTERPRISE))
+
+
+def as_submitted_for(application, user):
+    """What this user may see of the application's content, and which attachments.
+
+    While an application is back with the enterprise for correction, its row holds unsubmitted edits. Only the
+    enterprise sees those; everyone else sees the last submitted revision: returns (a copy of the application
+    with the revision's data, the revision's attachment ids). Otherwise (application, None): the live row.
+    """
+    if application.state != State.RETURNED or is_own_application(user, application):
+        return application, None
+    revision = application.revisions.order_by("-number").first()
+    if revision is None:
+        return application, None
+    shown = copy.copy(application)
+    for name in DATA_FIELDS:
+        if name in revision.data:
+            setattr(shown, name, Application._meta.get_field(name).to_python(revision.data[name]))
+    return shown, [a["id"] for a in revision.attachments]
+
+
+def submitted_attachment_ids(application):
+    """Every attachment any submitted revision of the application lists."""
+    return {a["id"] for rev in application.revisions.values_list("attachments", flat=True) for a in rev}
+
+
+def is_id(value, digits=18):
+    """An ASCII decimal id that fits the database (str.isdigit also accepts "²", and any length)."""
+    return re.fullmatch(rf"[0-9]{{1,{digits}}}", str(value)) is not None

@@ -20,8 +20,8 @@ from accounts.models import Membership
 from accounts.roles import roles_of
 
 from ..catalogue import Category, Level
-from ..models import Application, ApplicationRevision, Attachment, Decision, State
-from ..queries import applications_visible_to
+from ..models import Application, ApplicationRevision, Attachment, Batch, Decision, State
+from ..queries import applications_visible_to, as_submitted_for, batches_visible_to, is_id
 from ..services import applications as services
 from .serializers import (
     LIST_COLUMNS,
@@ -51,8 +51,15 @@ ORDERING = {
 }
 
 
+def _visible_batches(request):
+    return batches_visible_to(request.user) if request is not None else Batch.objects.none()
+
+
 class ApplicationFilter(filters.FilterSet):
-    """Declared once (a `filterset_fields` list makes django-filter build a class on every request)."""
+    """Declared once (a `filterset_fields` list makes django-filter build a class on every request). The batch
+    choices are the user's visible batches, so a draft batch's id does not answer differently from a missing one."""
+
+    batch = filters.ModelChoiceFilter(queryset=_visible_batches)
 
     class Meta:
         model = Application
@@ -163,16 +170,19 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                                                                      context=self.get_serializer_context()).data)
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
-        obj = self.detail_queryset().filter(pk=pk).first() if str(pk).isdigit() else None
+        obj = self.detail_queryset().filter(pk=pk).first() if is_id(pk) else None
         if obj is None:
             raise Http404
+        obj, submitted_ids = as_submitted_for(obj, self.request.user)
+        if submitted_ids is not None:
+            obj.submitted_attachment_ids = set(submitted_ids)
         return Response(ApplicationDetailSerializer(obj, context=self.get_serializer_context()).data,
                         status=status_code)
 
     def _id(self):
         """The application's id if the user can see it; 404 otherwise (existence does not leak)."""
         pk = self.kwargs["pk"]
-        if not str(pk).isdigit() or not applications_visible_to(self.request.user).filter(pk=pk).exists():
+        if not is_id(pk) or not applications_visible_to(self.request.user).filter(pk=pk).exists():
             raise Http404
         return int(pk)
 
@@ -253,7 +263,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ],
         responses=DiffRowSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], url_path=r"revisions/(?P<number>\d+)/diff", pagination_class=None)
+    @action(detail=True, methods=["get"], url_path=r"revisions/(?P<number>[0-9]{1,9})/diff", pagination_class=None)
     def revision_diff(self, request, pk=None, number=None):
         """What changed between revision `against` (default: the one before) and revision `number`."""
         from ..diff import diff_revisions
@@ -261,7 +271,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         app_id = self._id()
         number = int(number)
         against = request.query_params.get("against") or number - 1
-        if not str(against).isdigit() or int(against) < 1:
+        if not is_id(against, digits=9) or int(against) < 1:
             raise ValidationError({"against": [_("没有可对比的前一版本。")]})
         revisions = {r.number: r for r in ApplicationRevision.objects.filter(application_id=app_id,
                                                                            number__in=[number, int(against)])}
@@ -286,7 +296,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
         request=None, responses={204: None},
     )
-    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})")
     def remove_attachment(self, request, pk=None, attachment_id=None):
         """Remove an attachment from the current set (earlier revisions keep listing it)."""
         from ..services.attachments import remove_attachment

@@ -186,7 +186,11 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
-        current = [a for a in obj.attachments.all() if a.removed_at is None]
+        submitted = getattr(obj, "submitted_attachment_ids", None)  # set by the view: see as_submitted_for
+        if submitted is not None:
+            current = [a for a in obj.attachments.all() if a.pk in submitted]
+        else:
+            current = [a for a in obj.attachments.all() if a.removed_at is None]
         return AttachmentSerializer(current, many=True).data
 
     def get_missing(self, obj) -> dict[str, list[str]]:

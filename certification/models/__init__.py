@@ -1,5 +1,6 @@
 from .application import (  # noqa: F401
     BEFORE_EXPERT_REVIEW,
+    DATA_FIELDS,
     STAGE_STATE,
     Application,
     ApplicationRevision,

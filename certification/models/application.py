@@ -35,6 +35,11 @@ class Stage(models.TextChoices):
 
 
 STAGE_STATE = {Stage.COUNTY: State.COUNTY_REVIEW, Stage.CITY: State.CITY_REVIEW, Stage.PROVINCE: State.FORMAL_REVIEW}
+# The applicant's data: what a revision freezes and what a diff compares.
+DATA_FIELDS = [
+    "product_name", "model_spec", "category", "equipment_form", "declared_level", "field", "innovation_points",
+    "indicators", "ip_items", "first_sale_contract", "first_sale_date", "first_sale_price", "first_sale_buyer",
+]
 BEFORE_EXPERT_REVIEW = [State.DRAFT, State.COUNTY_REVIEW, State.CITY_REVIEW, State.FORMAL_REVIEW, State.RETURNED,
                         State.PASSED]
 

@@ -15,14 +15,10 @@ from notifications.services import notify
 
 from .. import workflow
 from ..catalogue import Category
-from ..models import Application, ApplicationRevision, Batch, BatchQuota, Decision, Stage, State
+from ..models import DATA_FIELDS, Application, ApplicationRevision, Batch, BatchQuota, Decision, Stage, State
 from ..queries import applications_visible_to, quota_used
 from ..rules import can_take
 
-DATA_FIELDS = [
-    "product_name", "model_spec", "category", "equipment_form", "declared_level", "field", "innovation_points",
-    "indicators", "ip_items", "first_sale_contract", "first_sale_date", "first_sale_price", "first_sale_buyer",
-]
 AUDIT_FIELDS = ["number", "state", "returned_stage", *DATA_FIELDS]
 INDICATOR_KEYS = ["indicator", "our_value", "domestic_best", "foreign_best", "source"]
 IP_KEYS = ["kind", "number", "title"]
@@ -107,6 +103,8 @@ def create_application(*, actor, batch_id, enterprise_id, commitment=False, **fi
     batch = Batch.objects.filter(pk=batch_id, state=Batch.State.OPEN).first()
     if batch is None:
         raise ValidationError({"batch": _("该批次当前不受理申报。")})
+    if timezone.now() < batch.opens_at:
+        raise ValidationError({"batch": _("申报将于 %(t)s 开始。") % {"t": _local(batch.opens_at)}})
     if timezone.now() >= batch.closes_at:
         raise ValidationError({"batch": _("申报已于 %(t)s 截止。") % {"t": _local(batch.closes_at)}})
     app = Application(batch=batch, enterprise=enterprise, region=enterprise.region, city=enterprise.region.city,
@@ -249,6 +247,8 @@ def submit(*, actor, application_id):
             raise PermissionDenied(_("当前状态不能提交。"))
         batch = Batch.objects.select_for_update().get(pk=app.batch_id)
         now = timezone.now()
+        if now < batch.opens_at:
+            raise ValidationError({"batch": _("申报将于 %(t)s 开始，尚不能提交。") % {"t": _local(batch.opens_at)}})
         if batch.state != Batch.State.OPEN or now >= batch.closes_at:
             raise ValidationError({"batch": _("申报已于 %(t)s 截止，不能再提交。") % {"t": _local(batch.closes_at)}})
         errors = completeness_errors(app)

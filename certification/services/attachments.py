@@ -17,7 +17,7 @@ from audit.services import record
 from .. import storage
 from ..catalogue import FORMAT_IMAGE, FORMAT_PDF, AttachmentType
 from ..models import Attachment
-from ..queries import applications_visible_to
+from ..queries import applications_visible_to, submitted_attachment_ids
 from .applications import _lock
 
 NAME_MAX = 150
@@ -186,6 +186,10 @@ def open_attachment(*, actor, attachment_id):
     )
     if attachment is None:
         raise Http404
+    if not _acts_for_enterprise(actor, attachment.application) and (
+        attachment.pk not in submitted_attachment_ids(attachment.application)
+    ):
+        raise Http404  # uploaded during a correction and not yet submitted: only the enterprise sees it
     try:
         handle = storage.open_private(attachment.path)
     except FileNotFoundError:

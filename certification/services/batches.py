@@ -9,7 +9,7 @@ from accounts.models import Region
 from audit.services import record, snapshot
 from notifications.services import notify
 
-from ..catalogue import Category, EquipmentForm
+from ..catalogue import FORMAT_IMAGE, FORMAT_PDF, AttachmentType, Category, EquipmentForm
 from ..models import Batch, BatchQuota
 
 BATCH_FIELDS = ["year", "name", "categories", "equipment_forms", "opens_at", "closes_at", "recommend_deadline",
@@ -36,8 +36,37 @@ def _check_fields(batch):
         errors["closes_at"] = _("截止申报时间必须晚于开始申报时间。")
     if batch.closes_at and batch.recommend_deadline and batch.recommend_deadline < batch.closes_at:
         errors["recommend_deadline"] = _("地方推荐截止时间不能早于截止申报时间。")
+    problem = _requirements_problem(batch.attachment_requirements)
+    if problem:
+        errors["attachment_requirements"] = problem
     if errors:
         raise ValidationError(errors)
+
+
+def _requirements_problem(requirements):
+    """Why the attachment requirements are malformed, or "" when they are well formed:
+    {category: {attachment type: {required: bool, formats: [pdf|image…], max_mb > 0, max_count ≥ 1}}}."""
+    if not isinstance(requirements, dict):
+        return _("附件要求格式错误：应为按类别列出的附件类型。")
+    for category, rules in requirements.items():
+        if category not in Category.values or not isinstance(rules, dict):
+            return _("附件要求格式错误：未知类别 %(c)s 或其内容不是按附件类型列出的规则。") % {"c": category}
+        for type_code, rule in rules.items():
+            ok = (
+                type_code in AttachmentType.values
+                and isinstance(rule, dict)
+                and isinstance(rule.get("required"), bool)
+                and isinstance(rule.get("formats"), list) and rule["formats"]
+                and set(rule["formats"]) <= {FORMAT_PDF, FORMAT_IMAGE}
+                and isinstance(rule.get("max_mb"), int | float) and not isinstance(rule.get("max_mb"), bool)
+                and rule["max_mb"] > 0
+                and isinstance(rule.get("max_count"), int) and not isinstance(rule.get("max_count"), bool)
+                and rule["max_count"] >= 1
+            )
+            if not ok:
+                return _("附件要求格式错误：%(c)s / %(t)s 须包含 required（是否必需）、formats（pdf/image）、"
+                         "max_mb（大于0）和 max_count（至少1）。") % {"c": category, "t": type_code}
+    return ""
 
 
 def _set_quotas(batch, quotas):

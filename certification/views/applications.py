@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from accounts.rules import is_bureau_staff
 from .. import workflow
 from ..forms import ApplicationFilterForm, ApplicationForm, AttachmentForm, DecisionForm, WithdrawForm
 from ..models import Batch
-from ..queries import applications_visible_to, batches_visible_to
+from ..queries import applications_visible_to, as_submitted_for, batches_visible_to, is_id
 from ..rules import available_actions
 from ..services import applications as services
 from ._common import apply_errors, error_list, is_applicant_view, state_label
@@ -84,7 +84,11 @@ def application_export(request):
         raise PermissionDenied
     from ..exports import applications_workbook
 
-    _form, qs = _filtered(request, applicant=False)
+    form, qs = _filtered(request, applicant=False)
+    if form.refused():
+        return HttpResponseBadRequest(_("筛选条件有误：%(e)s") % {"e": "; ".join(
+            f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)},
+            content_type="text/plain; charset=utf-8")
     response = HttpResponse(applications_workbook(qs), content_type=XLSX)
     name = _("申报清单") + timezone.localdate().strftime("%Y%m%d") + ".xlsx"
     response["Content-Disposition"] = f"attachment; filename=\"applications.xlsx\"; filename*=UTF-8''{quote(name)}"
@@ -103,7 +107,7 @@ def _enterprise_of(user):
 def application_new(request):
     enterprise = _enterprise_of(request.user)
     batch_id = request.GET.get("batch", "")
-    if not batch_id.isdigit():
+    if not is_id(batch_id):
         raise Http404
     batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
     if batch not in _open_batches(request.user):
@@ -287,17 +291,20 @@ def _detail_page(request, app, *, decision_form=None, withdraw_form=None, submit
         decision_form = DecisionForm(formal=formal)
     revisions = list(app.revisions.select_related("submitted_by").order_by("number"))
     decisions = list(app.decisions.select_related("actor", "organisation", "revision"))
+    shown, submitted_ids = as_submitted_for(app, request.user)
+    attachments = app.attachments.filter(removed_at__isnull=True) if submitted_ids is None else (
+        app.attachments.filter(pk__in=submitted_ids))
     return render(request, "certification/application_detail.html", {
-        "app": app, "applicant": applicant, "state_text": state_label(app, applicant),
+        "app": shown, "applicant": applicant, "state_text": state_label(app, applicant),
         "own_actions": own, "bureau_actions": bureau, "decision_form": decision_form if bureau else None,
         "withdraw_form": withdraw_form or WithdrawForm(), "submit_errors": submit_errors,
-        "attachments": app.attachments.filter(removed_at__isnull=True).select_related("uploaded_by"),
+        "attachments": attachments.select_related("uploaded_by"),
         "revisions": revisions, "latest_revision": revisions[-1] if revisions else None,
         "decisions": decisions,
         "can_edit": request.user.has_perm("certification.edit_application", app),
         # Large amounts are shown in 万元 (house style); the record keeps yuan.
-        "price_wan": None if app.first_sale_price is None
-        else (app.first_sale_price / Decimal(10000)).quantize(Decimal("0.01")),
+        "price_wan": None if shown.first_sale_price is None
+        else (shown.first_sale_price / Decimal(10000)).quantize(Decimal("0.01")),
     }, status=status)
 
 
