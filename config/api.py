@@ -1,12 +1,18 @@
 """API conventions shared by every app: pagination and one error format."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger("django.request")
 
 
 class Pagination(PageNumberPagination):
@@ -15,9 +21,30 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
+def _flatten(prefix, value, out, item=""):
+    """Nested serializer errors under flat keys. Named sub-fields extend the key; list items prefix the message
+    with the item's number: {"indicators": [{}, {"our_value": ["必填。"]}]} → {"indicators.our_value":
+    ["第2项：必填。"]}; {"ids": {0: ["…"]}} → {"ids": ["第1项：…"]}."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(key, int):  # a ListField's item (a DictField's keys are strings: they stay in the key)
+                _flatten(prefix, inner, out, _("第%(n)s项：") % {"n": int(key) + 1})
+            else:
+                _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out, item)
+    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        for index, inner in enumerate(value):
+            if inner:
+                _flatten(prefix, inner, out, _("第%(n)s项：") % {"n": index + 1})
+    elif isinstance(value, list):
+        out.setdefault(prefix, []).extend(item + str(m) for m in value)
+    else:
+        out.setdefault(prefix, []).append(item + str(value))
+    return out
+
+
 def _fields_from(detail):
     if isinstance(detail, dict):
-        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+        return _flatten("", detail, {})
     return {}
 
 
@@ -32,7 +59,14 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # An unexpected error: logged with its traceback, answered in the API's format rather than as HTML.
+        log.error("unhandled API error", exc_info=exc)
+        if settings.DEBUG:
+            return None
+        return Response(
+            {"error": {"code": "server_error", "message": _("服务器内部错误，请稍后重试。"), "fields": {}}},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = _fields_from(exc.detail)
         if isinstance(exc.detail, list):
