@@ -78,6 +78,12 @@ class Roles:
         return ids
 
 
+def acting_organisation(user, *roles):
+    """The organisation a user acts for in the audit log: their first membership (of the given roles)."""
+    orgs = roles_of(user).organisations(*roles)
+    return orgs[0] if orgs else None
+
+
 def roles_of(user):
     cached = getattr(user, "_roles_cache", None)
     if cached is None:

@@ -16,7 +16,7 @@ from notifications.services import notify
 
 from .models import Membership, Organisation, Region, User, normalise_uscc, role_for_organisation, validate_uscc
 from .queries import organisations_visible_to
-from .roles import roles_of
+from .roles import acting_organisation
 
 VERIFY_SALT = "accounts.verify-email"
 VERIFY_MAX_AGE = 60 * 60 * 24 * 3
@@ -154,7 +154,7 @@ def _review(*, actor, organisation_id, approve, reason):
         org.reviewed_by = actor
         org.reviewed_at = timezone.now()
         org.save()
-        acting_for = next(iter(roles_of(actor).organisations()), None)
+        acting_for = acting_organisation(actor)
         record(action="org.approved" if approve else "org.rejected", actor=actor, organisation=acting_for, obj=org,
                before=before, after=snapshot(org, ORG_AUDIT_FIELDS), reason=reason)
         members = list(User.objects.filter(memberships__organisation=org, is_active=True))
@@ -203,7 +203,7 @@ def create_organisation(*, actor, kind, name, uscc, region, bureau_level="", dep
     try:
         with transaction.atomic():
             org.save()
-            acting_for = next(iter(roles_of(actor).organisations()), None)
+            acting_for = acting_organisation(actor)
             record(action="org.created", actor=actor, organisation=acting_for, obj=org,
                    after=snapshot(org, ORG_AUDIT_FIELDS))
     except IntegrityError:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, User
-from accounts.roles import roles_of
+from accounts.roles import acting_organisation, roles_of
 from audit.services import record, snapshot
 from notifications.services import notify
 
@@ -26,11 +26,6 @@ IP_KEYS = ["kind", "number", "title"]
 
 def _local(dt):
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
-
-
-def _acting_org(actor, role=None):
-    orgs = roles_of(actor).organisations(*(role and [role] or []))
-    return orgs[0] if orgs else None
 
 
 def _lock(actor, application_id):
@@ -357,7 +352,7 @@ def decide(*, actor, application_id, action, opinion="", items=None):
         if action == "city_recommend":
             app.city_recommended_at = timezone.now()
         app.save()
-        org = _acting_org(actor, STAGE_ROLE[stage])
+        org = acting_organisation(actor, STAGE_ROLE[stage])
         revision = app.revisions.order_by("-number").first()
         decision = Decision.objects.create(application=app, stage=stage, kind=kind, opinion=opinion.strip(),
                                            items=items, revision=revision, actor=actor, organisation=org)

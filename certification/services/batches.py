@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Region
+from accounts.roles import acting_organisation
 from audit.services import record, snapshot
 from notifications.services import notify
 
@@ -16,12 +17,6 @@ BATCH_FIELDS = ["year", "name", "categories", "equipment_forms", "opens_at", "cl
                 "notes", "state"]
 EDITABLE = {"year", "name", "categories", "equipment_forms", "opens_at", "closes_at", "recommend_deadline",
             "attachment_requirements", "notes"}
-
-
-def _acting_org(actor):
-    from accounts.roles import roles_of
-
-    return next(iter(roles_of(actor).organisations()), None)
 
 
 def _check_fields(batch):
@@ -96,7 +91,7 @@ def create_batch(*, actor, quotas=None, **fields):
     with transaction.atomic():
         batch.save()
         _set_quotas(batch, quotas or {})
-        record(action="batch.created", actor=actor, organisation=_acting_org(actor), obj=batch,
+        record(action="batch.created", actor=actor, organisation=acting_organisation(actor), obj=batch,
                after={**snapshot(batch, BATCH_FIELDS), "quotas": {str(k): v for k, v in (quotas or {}).items()}})
     return batch
 
@@ -127,7 +122,7 @@ def update_batch(*, actor, batch_id, quotas=None, **fields):
         batch.save()
         if quotas is not None:
             _set_quotas(batch, quotas)
-        record(action="batch.updated", actor=actor, organisation=_acting_org(actor), obj=batch, before=before,
+        record(action="batch.updated", actor=actor, organisation=acting_organisation(actor), obj=batch, before=before,
                after=snapshot(batch, BATCH_FIELDS))
     return batch
 
@@ -154,7 +149,7 @@ def publish_batch(*, actor, batch_id):
         batch.publish()
         batch.published_at = timezone.now()
         batch.save()
-        record(action="batch.published", actor=actor, organisation=_acting_org(actor), obj=batch, before=before,
+        record(action="batch.published", actor=actor, organisation=acting_organisation(actor), obj=batch, before=before,
                after=snapshot(batch, BATCH_FIELDS))
         recipients = User.objects.filter(
             is_active=True, memberships__role=Membership.Role.ENTERPRISE,
@@ -181,7 +176,7 @@ def close_batch(*, actor=None, batch_id):
         before = snapshot(batch, BATCH_FIELDS)
         batch.close()
         batch.save()
-        record(action="batch.closed", actor=actor, organisation=_acting_org(actor) if actor else None, obj=batch,
+        record(action="batch.closed", actor=actor, organisation=acting_organisation(actor) if actor else None, obj=batch,
                before=before, after=snapshot(batch, BATCH_FIELDS),
                reason="" if actor else "deadline reached")
     return batch
