@@ -23,7 +23,8 @@ def batches_visible_to(user):
 
 def applications_visible_to(user):
     """An enterprise sees its own (drafts included); a county bureau the submitted applications of its county,
-    a city bureau those of its city, province-level bureaus all submitted ones. Everyone else: none."""
+    a city bureau those of its city, province-level bureaus all submitted ones; an expert those they accepted
+    to review. Everyone else: none."""
     qs = Application.objects.select_related("batch", "enterprise", "region", "city")
     if not user.is_authenticated:
         return qs.none()
@@ -35,6 +36,11 @@ def applications_visible_to(user):
     enterprises = [o.pk for o in roles.organisations(R.ENTERPRISE)]
     if enterprises:
         condition |= Q(enterprise_id__in=enterprises)
+    if roles.expert_profile is not None:
+        # An expert: the applications they accepted to review, once the round has started (review/queries.py).
+        from review.queries import reviewable_application_ids
+
+        condition |= Q(pk__in=reviewable_application_ids(user))
     for m in roles.memberships:
         if m.role == R.CITY_STAFF:
             condition |= submitted & Q(city_id=m.organisation.region_id)

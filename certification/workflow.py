@@ -23,6 +23,10 @@ APPLICANT_LABELS = {
     State.DECLINED: _("未获推荐"),
     State.REJECTED: _("未通过形式审查"),
     State.WITHDRAWN: _("已撤回"),
+    State.EXPERT_REVIEW: _("专家评审中"),
+    # The proposal is not the applicant's to see before the public notice.
+    State.PROPOSED: _("专家评审已结束，结果待公示"),
+    State.NOT_PROPOSED: _("专家评审已结束，结果待公示"),
 }
 
 

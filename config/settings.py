@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "certification",
+    "review",
     "insurance",
     "procurement",
     "payouts",
@@ -155,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
     "certification-close-due-batches": {
         "task": "certification.tasks.close_due_batches",
         "schedule": 60.0,
+    },
+    "review-remind-experts": {
+        "task": "review.tasks.remind_experts",
+        "schedule": crontab(minute=5),
     },
     "accounts-purge-unverified": {
         "task": "accounts.tasks.purge_unverified_registrations",

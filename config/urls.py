@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import api_experts as accounts_api_experts
 from accounts import views as accounts_views
 from accounts.auth_views import LoginView
 from config import views as site_views
@@ -15,6 +16,7 @@ from notifications import views as notifications_views
 router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
 router.register("regions", accounts_api.RegionViewSet, basename="region")
+router.register("experts", accounts_api_experts.ExpertViewSet, basename="expert")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
@@ -22,6 +24,7 @@ api_v1 = [
     path("register/", accounts_api.RegistrationView.as_view(), name="api-register"),
     path("", include(router.urls)),
     path("", include("certification.api_urls")),
+    path("review/", include("review.api_urls")),
 ]
 
 urlpatterns = [
@@ -43,11 +46,13 @@ urlpatterns = [
     path("organisations/", accounts_views.org_list, name="org_list"),
     path("organisations/review/", accounts_views.org_review_list, name="org_review_list"),
     path("organisations/<int:pk>/", accounts_views.org_detail, name="org_detail"),
+    path("experts/", include("accounts.urls_experts")),
     path("inbox/", notifications_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", notifications_views.open_notification, name="notification_open"),
     path("inbox/read-all/", notifications_views.mark_all_read, name="notification_read_all"),
     path("settings/notifications/", notifications_views.preferences, name="notification_preferences"),
     path("", include("certification.urls")),
+    path("review/", include("review.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

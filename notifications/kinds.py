@@ -19,12 +19,17 @@ KINDS = {
         Kind("org.review_requested", _("单位注册待审核")),
         Kind("org.approved", _("单位注册审核通过"), email_optional=False),
         Kind("org.rejected", _("单位注册未通过"), email_optional=False),
+        Kind("account.expert_invited", _("专家库入库邀请"), email_optional=False),
         Kind("system.message", _("系统消息")),
         Kind("batch.published", _("认定批次开始申报")),
         Kind("application.received", _("申报受理回执"), email_optional=False),
         Kind("application.to_review", _("申报待审核")),
         Kind("application.decision", _("申报审核结果"), email_optional=False),
         Kind("application.withdrawn", _("申报撤回")),
+        Kind("review.assigned", _("专家评审任务"), email_optional=False),
+        Kind("review.reminder", _("专家评审截止提醒")),
+        Kind("review.changed", _("评审任务调整")),
+        Kind("review.recused", _("专家回避待补派")),
     ]
 }
 

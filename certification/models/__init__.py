@@ -1,4 +1,5 @@
 from .application import (  # noqa: F401
+    AFTER_SCORING,
     BEFORE_EXPERT_REVIEW,
     DATA_FIELDS,
     STAGE_STATE,

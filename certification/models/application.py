@@ -24,6 +24,9 @@ class State(models.TextChoices):
     DECLINED = "declined", _("不予推荐")
     REJECTED = "rejected", _("形式审查不通过")
     WITHDRAWN = "withdrawn", _("已撤回")
+    EXPERT_REVIEW = "expert_review", _("专家评审中")
+    PROPOSED = "proposed", _("拟认定")
+    NOT_PROPOSED = "not_proposed", _("未列入拟认定")
 
 
 class Stage(models.TextChoices):
@@ -42,6 +45,8 @@ DATA_FIELDS = [
 ]
 BEFORE_EXPERT_REVIEW = [State.DRAFT, State.COUNTY_REVIEW, State.CITY_REVIEW, State.FORMAL_REVIEW, State.RETURNED,
                         State.PASSED]
+# Where a proposal may be recorded or changed (until the public notice).
+AFTER_SCORING = [State.EXPERT_REVIEW, State.PROPOSED, State.NOT_PROPOSED]
 
 
 class Application(models.Model):
@@ -145,6 +150,18 @@ class Application(models.Model):
 
     @transition(field=state, source=BEFORE_EXPERT_REVIEW, target=State.WITHDRAWN)
     def withdraw(self):
+        pass
+
+    @transition(field=state, source=State.PASSED, target=State.EXPERT_REVIEW)
+    def start_expert_review(self):
+        pass
+
+    @transition(field=state, source=AFTER_SCORING, target=State.PROPOSED)
+    def propose(self):
+        pass
+
+    @transition(field=state, source=AFTER_SCORING, target=State.NOT_PROPOSED)
+    def not_propose(self):
         pass
 
 

@@ -1,0 +1,3 @@
+"""API routes of expert review, under /api/v1/review/."""
+
+urlpatterns = []

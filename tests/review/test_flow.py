@@ -1,0 +1,95 @@
+"""The review workflow through its services: set up, assign, declare, score, aggregate, propose."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from certification.models import Application
+from review import results
+from review.models import Assignment, ExpertConflict, Proposal, ReviewRound, ScoreSheet
+from review.services import assignments, proposals, rounds, sheets
+
+from .builders import closed_batch, experts, passed_application, review_round, score_all, started_round
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_round_defaults(world):
+    batch = closed_batch(world.province_user)
+    passed_application(batch, world.ent_hz, field="medical")
+    rr = review_round(world.province_user, batch)
+    assert rr.experts_per_application == 5 and rr.aggregation == "trimmed"
+    assert [c.name for c in rr.criteria.all()] == ["创新性", "先进性", "质量可靠性", "知识产权", "应用前景与效益"]
+    assert sum(c.max_points for c in rr.criteria.all()) == 100
+    assert [p.fields for p in rr.panels.all()] == [["medical"]]
+    assert rounds.create_round(actor=world.province_user, batch=batch).pk == rr.pk
+
+
+def test_only_province_staff_configure(world):
+    batch = closed_batch(world.province_user)
+    for user in (world.hz_user, world.ent_hz_user, world.expert_user, world.finance_user):
+        with pytest.raises(PermissionDenied):
+            rounds.create_round(actor=user, batch=batch)
+
+
+def test_full_flow_to_proposal(world):
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=3)
+    app = Application.objects.get(pk=apps[0].pk)
+    assert app.state == "expert_review"
+    active = list(Assignment.objects.filter(application=app))
+    assert len(active) == 3
+    for a in active:
+        score_all(a)
+    row = results.application_result(ReviewRound.objects.get(pk=rr.pk), app.pk)
+    assert row.sheets == 3 and row.score == Decimal("80.00") and row.majority == "domestic" and row.rank == 1
+    proposal = proposals.record_proposal(actor=world.province_user, application_id=app.pk, outcome="domestic")
+    assert proposal.score == Decimal("80.00")
+    assert Application.objects.get(pk=app.pk).state == "proposed"
+    with pytest.raises(ValidationError) as e:
+        proposals.record_proposal(actor=world.province_user, application_id=app.pk, outcome="provincial")
+    assert "reason" in e.value.message_dict
+    proposals.record_proposal(actor=world.province_user, application_id=app.pk, outcome="provincial",
+                              reason="国内同类产品已有应用，调整为省内首台（套）")
+    assert Proposal.objects.get(application=app).outcome == "provincial"
+
+
+def test_conflict_recuses_and_replacement(world):
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=4)
+    a = Assignment.objects.filter(application=apps[0]).first()
+    assignments.declare(actor=a.expert, assignment_id=a.pk, conflict=True, reason="曾为该企业提供技术咨询")
+    a.refresh_from_db()
+    assert a.state == "recused"
+    assert ExpertConflict.objects.filter(expert=a.expert, organisation=world.ent_hz).exists()
+    out = assignments.auto_assign(actor=world.province_user, review_round=rr)
+    assert out["created"] == 1 and out["shortages"] == []
+    assert Assignment.objects.filter(application=apps[0], state__in=Assignment.ACTIVE).count() == 3
+    assert not Assignment.objects.filter(application=apps[0], expert=a.expert, state="pending").exists()
+
+
+def test_submitted_sheet_is_locked_and_reopen(world):
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=3)
+    a = Assignment.objects.filter(application=apps[0]).first()
+    sheet = score_all(a)
+    with pytest.raises(ValidationError):
+        sheets.save_draft(actor=a.expert, sheet_id=sheet.pk, scores={}, comment="改一下")
+    with pytest.raises(ValidationError):
+        sheets.reopen(actor=world.province_user, sheet_id=sheet.pk, reason="")
+    sheets.reopen(actor=world.province_user, sheet_id=sheet.pk, reason="知识产权项打分超出评分标准")
+    sheet.refresh_from_db()
+    assert sheet.state == ScoreSheet.State.DRAFT and sheet.total is None and sheet.reopened_count == 1
+
+
+def test_shortage_report(world):
+    batch = closed_batch(world.province_user)
+    app = passed_application(batch, world.ent_hz, field="ships")
+    experts(2, fields=("ships",))
+    experts(1, fields=("ships",), employer=world.ent_hz)
+    rr = review_round(world.province_user, batch, experts_per_application=3)
+    out = assignments.auto_assign(actor=world.province_user, review_round=rr)
+    assert out["created"] == 2
+    [s] = out["shortages"]
+    assert (s["application"], s["needed"], s["assigned"], s["in_field"], s["available"]) == (app.pk, 3, 2, 3, 2)
+    assert "还需 3 名专家，仅分配 2 名" in s["message"]
+    with pytest.raises(ValidationError):
+        rounds.start_round(actor=world.province_user, review_round=rr)
