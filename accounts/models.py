@@ -234,7 +234,16 @@ def role_for_organisation(org):
     return None
 
 
+# 职称: the pool takes 高级职称 or above only. Stored as the text itself (what the certificate says).
+SENIOR_TITLES = [
+    "正高级工程师", "教授级高级工程师", "高级工程师", "教授", "副教授", "研究员", "副研究员", "主任医师", "副主任医师",
+    "其他高级职称",
+]
+
+
 class ExpertProfile(models.Model):
+    """A member of the expert pool (专家库): a user with fields, a senior title, an employer and a region."""
+
     user = models.OneToOneField(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="expert_profile")
     fields = models.JSONField(_("专业领域"), default=list, help_text=_("十大领域中的一项或多项"))
     title = models.CharField(_("职称"), max_length=60)
@@ -243,11 +252,16 @@ class ExpertProfile(models.Model):
     )
     region = models.ForeignKey(Region, verbose_name=_("所在地区"), null=True, blank=True, on_delete=models.PROTECT)
     active = models.BooleanField(_("在库"), default=True)
+    note = models.TextField(_("备注"), blank=True)
+    deactivated_reason = models.CharField(_("停用理由"), max_length=500, blank=True)
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("专家")
         verbose_name_plural = _("专家")
+        indexes = [models.Index(fields=["active"], name="expertprofile_active")]
 
     def __str__(self):
         return f"{self.user}（{self.title}）"

@@ -198,7 +198,7 @@ def declare(*, actor, assignment_id, conflict, reason=""):
 
     with transaction.atomic():
         try:
-            a = my_assignments(actor).select_for_update().get(pk=assignment_id)
+            a = my_assignments(actor).select_for_update(of=("self",)).get(pk=assignment_id)
         except (ObjectDoesNotExist, ValueError):
             raise PermissionDenied(_("没有该评审任务。")) from None
         a.round = ReviewRound.objects.select_related("batch").get(pk=a.round_id)
@@ -229,3 +229,32 @@ def declare(*, actor, assignment_id, conflict, reason=""):
                   "reason": reason},
                link=round_link(a.round) + f"assignments/?application={application.pk}")
     return a
+
+
+def flag_conflict(*, actor, expert, organisation, reason):
+    """Staff record that an expert must not review an organisation (回避单位), e.g. a former employer. Their
+    unsubmitted assignments on that organisation's applications are withdrawn, so staff can replace them."""
+    org = require_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写回避理由。")})
+    if not ExpertProfile.objects.filter(user=expert).exists():
+        raise ValidationError({"expert": _("该用户不是在库专家。")})
+    with transaction.atomic():
+        conflict, created = ExpertConflict.objects.get_or_create(
+            expert=expert, organisation=organisation,
+            defaults={"reason": reason[:300], "created_by": actor},
+        )
+        if not created:
+            raise ValidationError({"organisation": _("已登记该专家与此单位的利益冲突。")})
+        withdrawn = []
+        for a in (Assignment.objects.select_for_update().filter(
+                expert=expert, application__enterprise=organisation, state__in=Assignment.ACTIVE)
+                .exclude(sheet__state=ScoreSheet.State.SUBMITTED)):
+            a.state = Assignment.State.REMOVED
+            a.removed_reason = _("登记利益冲突：%(reason)s") % {"reason": reason}
+            a.save(update_fields=["state", "removed_reason"])
+            withdrawn.append(a.pk)
+        record(action="review.conflict_flagged", actor=actor, organisation=org, obj=conflict, reason=reason,
+               after={"expert": expert.pk, "organisation": organisation.pk, "withdrawn_assignments": withdrawn})
+    return conflict, withdrawn

@@ -93,3 +93,19 @@ def test_shortage_report(world):
     assert "还需 3 名专家，仅分配 2 名" in s["message"]
     with pytest.raises(ValidationError):
         rounds.start_round(actor=world.province_user, review_round=rr)
+
+
+def test_flagged_conflict_withdraws_unsubmitted_assignments_and_blocks_reassignment(world):
+    rr, apps, people = started_round(world, apps=2, per_application=3, pool=4)
+    a = Assignment.objects.filter(application=apps[0]).first()
+    with pytest.raises(ValidationError):
+        assignments.flag_conflict(actor=world.province_user, expert=a.expert, organisation=world.ent_hz, reason="")
+    with pytest.raises(PermissionDenied):
+        assignments.flag_conflict(actor=world.hz_user, expert=a.expert, organisation=world.ent_hz, reason="前雇主")
+    _conflict, withdrawn = assignments.flag_conflict(actor=world.province_user, expert=a.expert,
+                                                     organisation=world.ent_hz, reason="曾在该企业任职")
+    assert a.pk in withdrawn
+    assert not Assignment.objects.filter(expert=a.expert, state__in=Assignment.ACTIVE).exists()
+    with pytest.raises(ValidationError) as e:
+        assignments.add_assignment(actor=world.province_user, review_round=rr, application=apps[0], expert=a.expert)
+    assert "expert" in e.value.message_dict
