@@ -24,6 +24,7 @@ from .expert_queries import may_manage_experts
 from .fields import FIELD_CODES
 from .models import SENIOR_TITLES, ExpertProfile, Organisation, Region, User, normalise_uscc, validate_uscc
 from .roles import acting_organisation
+from .signals import expert_deactivated
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 # A mobile number, or a landline with its area code (and an extension).
@@ -305,6 +306,8 @@ def set_expert_active(*, actor, profile, active, reason=""):
         record(action="expert.activated" if active else "expert.deactivated", actor=actor,
                organisation=acting_organisation(actor), obj=profile, before=before,
                after=snapshot(profile, ["active", "deactivated_reason"]), reason=reason)
+        if not active:
+            expert_deactivated.send(sender=ExpertProfile, expert=profile.user, actor=actor, reason=reason)
     return profile
 
 

@@ -258,3 +258,25 @@ def flag_conflict(*, actor, expert, organisation, reason):
         record(action="review.conflict_flagged", actor=actor, organisation=org, obj=conflict, reason=reason,
                after={"expert": expert.pk, "organisation": organisation.pk, "withdrawn_assignments": withdrawn})
     return conflict, withdrawn
+
+
+def withdraw_deactivated_expert(*, expert, actor, reason):
+    """A deactivated expert leaves their unsubmitted assignments in open rounds; staff are told to replace them.
+    Connected to accounts.signals.expert_deactivated (review/apps.py), in the deactivating transaction."""
+    rows = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(expert=expert, state__in=Assignment.ACTIVE, round__state__in=(ReviewRound.State.SETUP,
+                                                                               ReviewRound.State.STARTED))
+        .exclude(sheet__state=ScoreSheet.State.SUBMITTED)
+    )
+    if not rows:
+        return []
+    Assignment.objects.filter(pk__in=[a.pk for a in rows]).update(
+        state=Assignment.State.REMOVED, removed_reason=(_("专家已停用：%(reason)s") % {"reason": reason})[:300])
+    record(action="review.expert_withdrawn", actor=actor, obj=expert, reason=reason,
+           after={"assignments": [a.pk for a in rows]})
+    notify(recipients=province_staff(), kind="review.recused",
+           subject=_("专家已停用，请补派：%(expert)s") % {"expert": expert},
+           body=_("专家 %(expert)s 已停用，其 %(n)d 项未完成的评审任务已撤换，请补派专家。")
+           % {"expert": expert, "n": len(rows)}, link="/review/rounds/")
+    return rows

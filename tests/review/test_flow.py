@@ -109,3 +109,18 @@ def test_flagged_conflict_withdraws_unsubmitted_assignments_and_blocks_reassignm
     with pytest.raises(ValidationError) as e:
         assignments.add_assignment(actor=world.province_user, review_round=rr, application=apps[0], expert=a.expert)
     assert "expert" in e.value.message_dict
+
+
+def test_deactivating_an_expert_withdraws_unsubmitted_assignments(world):
+    from accounts.experts import set_expert_active
+    from accounts.models import ExpertProfile
+
+    rr, apps, people = started_round(world, apps=2, per_application=3, pool=3)
+    done, open_ = Assignment.objects.filter(expert=people[0]).order_by("id")[:2]
+    score_all(done)
+    set_expert_active(actor=world.province_user, profile=ExpertProfile.objects.get(user=people[0]), active=False,
+                      reason="退休")
+    assert Assignment.objects.get(pk=done.pk).state == "accepted"  # a submitted sheet stays
+    assert Assignment.objects.get(pk=open_.pk).state == "removed"
+    out = assignments.auto_assign(actor=world.province_user, review_round=rr)
+    assert out["created"] == 0 and len(out["shortages"]) == 1  # nobody left to replace them in a pool of 3
