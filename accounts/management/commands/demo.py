@@ -26,6 +26,9 @@ class Command(BaseCommand):
 
         staff_logins, batch, applications = certification_demo.load()
         logins += staff_logins
+        from review import demo as review_demo
+
+        review_round, _created = review_demo.load()
         self._welcome(logins)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {settings.DEMO_PASSWORD}):"))
         for username, label in logins:
@@ -33,6 +36,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Batch: {batch.name} ({batch.get_state_display()}); applications:")
         for key, state, number, created in applications:
             self.stdout.write(f"  {key:<16} {state:<14} {number or '-':<11} {'created' if created else 'exists'}")
+        if review_round is not None:
+            for line in review_demo.summary(review_round):
+                self.stdout.write(line)
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="prov_staff"))
         self.stdout.write(f"  API token of prov_staff: {token.key}")
 
