@@ -28,6 +28,11 @@ def menu_for(user):
         items.append({"label": _("注册审核"), "url": reverse("org_review_list")})
     if codes & STAFF:
         items.append({"label": _("单位名录"), "url": reverse("org_list")})
+    if R.PROVINCE_STAFF in codes:
+        items.append({"label": _("专家库"), "url": reverse("expert_list")})
+        items.append({"label": _("专家评审"), "url": reverse("review_round_list")})
+    if ROLE_EXPERT in codes:
+        items.append({"label": _("我的评审"), "url": reverse("review_my")})
     if codes & {R.ENTERPRISE, R.INSURER, R.BUYER} or ROLE_EXPERT in codes:
         items.append({"label": _("本单位"), "url": reverse("my_organisation")})
     items.append({"label": _("通知设置"), "url": reverse("notification_preferences")})

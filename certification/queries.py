@@ -23,8 +23,8 @@ def batches_visible_to(user):
 
 def applications_visible_to(user):
     """An enterprise sees its own (drafts included); a county bureau the submitted applications of its county,
-    a city bureau those of its city, province-level bureaus all submitted ones; an expert those they accepted
-    to review. Everyone else: none."""
+    a city bureau those of its city, province-level bureaus all submitted ones. Everyone else: none (experts read
+    the applications they review through review/, which shows no workflow state: see files_visible_to)."""
     qs = Application.objects.select_related("batch", "enterprise", "region", "city")
     if not user.is_authenticated:
         return qs.none()
@@ -36,17 +36,23 @@ def applications_visible_to(user):
     enterprises = [o.pk for o in roles.organisations(R.ENTERPRISE)]
     if enterprises:
         condition |= Q(enterprise_id__in=enterprises)
-    if roles.expert_profile is not None:
-        # An expert: the applications they accepted to review, once the round has started (review/queries.py).
-        from review.queries import reviewable_application_ids
-
-        condition |= Q(pk__in=reviewable_application_ids(user))
     for m in roles.memberships:
         if m.role == R.CITY_STAFF:
             condition |= submitted & Q(city_id=m.organisation.region_id)
         elif m.role == R.COUNTY_STAFF:
             condition |= submitted & Q(region_id=m.organisation.region_id)
     return qs.filter(condition)
+
+
+def application_files_visible_to(user):
+    """Applications whose submitted files the user may download: those in applications_visible_to, and for an
+    expert those they accepted to review in a started round (review.queries.reviewable_application_ids)."""
+    visible = Q(pk__in=applications_visible_to(user).values("pk"))
+    if user.is_authenticated and roles_of(user).expert_profile is not None:
+        from review.queries import reviewable_application_ids
+
+        visible |= Q(pk__in=reviewable_application_ids(user))
+    return Application.objects.filter(visible)
 
 
 def quota_used(batch, city):

@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "certification.catalogue.Category",
         "EquipmentFormEnum": "certification.catalogue.EquipmentForm",
         "StageEnum": "certification.models.application.Stage",
+        "FieldEnum": "accounts.fields.INDUSTRY_FIELDS",
+        "ReviewRoundStateEnum": "review.models.ReviewRound.State",
+        "AssignmentStateEnum": "review.models.Assignment.State",
+        "ScoreSheetStateEnum": "review.models.ScoreSheet.State",
     },
 }
 

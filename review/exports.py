@@ -1,5 +1,6 @@
 """The panel results as an Excel workbook for province staff: one sheet per panel, ranked."""
 
+import re
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -40,6 +41,17 @@ def _columns():
     return columns
 
 
+def _sheet_title(name, taken):
+    """A worksheet title Excel accepts (no / \\ ? * [ ] :, at most 31 characters), unique in the workbook."""
+    title = re.sub(r"[/\\?*\[\]:]", "_", name)[:31] or "_"
+    base, n = title, 2
+    while title in taken:
+        suffix = f"({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title)
+    return title
+
+
 def results_workbook(rows):
     """rows: results.ranking(...) output; one worksheet per panel, in ranking order."""
     columns = _columns()
@@ -50,8 +62,9 @@ def results_workbook(rows):
         groups.setdefault(row.panel.name if row.panel else _("未分组"), []).append(row)
     if not groups:
         groups[_("评审结果")] = []
+    titles = set()
     for name, members in groups.items():
-        ws = wb.create_sheet(name[:31])
+        ws = wb.create_sheet(_sheet_title(name, titles))
         for i, (_title, width, _get) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"

@@ -35,3 +35,11 @@ def rounds_for_staff(user):
     if not is_review_staff(user):
         return ReviewRound.objects.none()
     return ReviewRound.objects.select_related("batch")
+
+
+def reviewable_applications(user):
+    """The applications the expert may read (never through certification's lists, which show workflow state)."""
+    from certification.models import Application
+
+    return Application.objects.select_related("batch", "enterprise", "region", "city").filter(
+        pk__in=reviewable_application_ids(user))

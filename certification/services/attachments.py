@@ -17,7 +17,7 @@ from audit.services import record
 from .. import storage
 from ..catalogue import FORMAT_IMAGE, FORMAT_PDF, AttachmentType
 from ..models import Attachment
-from ..queries import applications_visible_to, submitted_attachment_ids
+from ..queries import application_files_visible_to, applications_visible_to, submitted_attachment_ids
 from .applications import _lock
 
 NAME_MAX = 150
@@ -181,7 +181,7 @@ def open_attachment(*, actor, attachment_id):
     """
     attachment = (
         Attachment.objects.select_related("application__enterprise")
-        .filter(pk=attachment_id, application__in=applications_visible_to(actor))
+        .filter(pk=attachment_id, application__in=application_files_visible_to(actor))
         .first()
     )
     if attachment is None:

@@ -63,7 +63,7 @@ def clean_scores(criteria, scores, *, complete):
             value != value.quantize(Decimal("0.1"))
         ):
             errors[f"scores.{key}"] = _("“%(name)s”的得分须在 0 至 %(max)s 之间，最多一位小数。") % {
-                "name": c.name, "max": scoring.q2(c.max_points).normalize()}
+                "name": c.name, "max": format(scoring.q2(c.max_points).normalize(), "f")}
             continue
         cleaned[c.id] = value
     if errors:
