@@ -24,7 +24,7 @@ from .expert_queries import may_manage_experts
 from .fields import FIELD_CODES
 from .models import SENIOR_TITLES, ExpertProfile, Organisation, Region, User, normalise_uscc, validate_uscc
 from .roles import acting_organisation
-from .signals import expert_deactivated
+from .signals import expert_deactivated, expert_employer_changed
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 # A mobile number, or a landline with its area code (and an extension).
@@ -32,6 +32,7 @@ PHONE_RE = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?
 EDITABLE = ("display_name", "email", "phone", "title", "fields", "employer", "employer_name", "employer_uscc",
             "region", "note")
 ORG_AUDIT_FIELDS = ["kind", "name", "uscc", "region", "status"]
+EMAIL_MAX = User._meta.get_field("email").max_length
 
 
 def require_manager(actor):
@@ -96,6 +97,8 @@ def clean_expert(values, *, lookups=None, user=None):
     email = _text(values.get("email")).lower()
     if not email:
         errors["email"] = _("请填写邮箱（用于设置密码和接收评审通知）。")
+    elif len(email) > EMAIL_MAX:
+        errors["email"] = _("邮箱不能超过%(n)d个字符。") % {"n": EMAIL_MAX}
     else:
         try:
             validate_email(email)
@@ -272,8 +275,11 @@ def update_expert(*, actor, profile, **changes):
         user.display_name, user.email, user.phone = data.display_name, data.email, data.phone
         user.save(update_fields=["display_name", "email", "phone"])
         profile.title, profile.fields, profile.region, profile.note = data.title, data.fields, data.region, data.note
+        old_employer_id = profile.employer_id
         profile.employer = _resolve_employer(actor, data)
         profile.save()
+        if profile.employer_id != old_employer_id:
+            expert_employer_changed.send(sender=ExpertProfile, expert=user, employer=profile.employer, actor=actor)
         after = expert_snapshot(profile)
         changed = [k for k in after if after[k] != before[k]]
         if changed:

@@ -9,7 +9,7 @@ from accounts.models import Region
 from .catalogue import AttachmentType, Category, EquipmentForm, Level
 from .models import Application, State
 from .services.applications import INDICATOR_KEYS, IP_KEYS
-from .workflow import FORMAL_CHECKLIST
+from .workflow import APPLICANT_HIDDEN_STATES, FORMAL_CHECKLIST, applicant_state_filter
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -230,11 +230,14 @@ class ApplicationFilterForm(forms.Form):
         ("product", _("产品名称")), ("enterprise", _("企业名称")), ("-updated", _("最近更新")),
     ])
 
-    def __init__(self, *args, batches=(), state_labels=None, cities=(), counties=(), **kwargs):
+    def __init__(self, *args, batches=(), state_labels=None, cities=(), counties=(), applicant=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.applicant = applicant
         self.fields["batch"].choices = [("", _("全部"))] + [(str(b.pk), b.name) for b in batches]
         labels = state_labels or dict(State.choices)
-        self.fields["state"].choices = [("", _("全部"))] + [(code, labels[code]) for code in State.values]
+        # An applicant cannot filter on the proposal's outcome (workflow.applicant_state).
+        codes = [code for code in State.values if not (applicant and code in APPLICANT_HIDDEN_STATES)]
+        self.fields["state"].choices = [("", _("全部"))] + [(code, labels[code]) for code in codes]
         self.fields["city"].choices = [("", _("全部"))] + [(str(r.pk), r.name) for r in cities]
         self.fields["county"].choices = [("", _("全部"))] + [(str(r.pk), r.full_name) for r in counties]
 
@@ -248,6 +251,9 @@ class ApplicationFilterForm(forms.Form):
             from django.db.models import Q
 
             qs = qs.filter(Q(product_name__icontains=d["q"]) | Q(enterprise__name__icontains=d["q"]))
+        if d["state"] and self.applicant:
+            qs = qs.filter(state__in=applicant_state_filter(d["state"]))
+            d["state"] = None
         for key, lookup in (("batch", "batch_id"), ("state", "state"), ("city", "city_id"), ("county", "region_id"),
                             ("category", "category"), ("level", "declared_level"), ("field", "field")):
             if d[key]:

@@ -46,7 +46,7 @@ def applications_visible_to(user):
 
 def application_files_visible_to(user):
     """Applications whose submitted files the user may download: those in applications_visible_to, and for an
-    expert those they accepted to review in a started round (review.queries.reviewable_application_ids)."""
+    expert those they accepted to review in a started or closed round (review.queries.reviewable_application_ids)."""
     visible = Q(pk__in=applications_visible_to(user).values("pk"))
     if user.is_authenticated and roles_of(user).expert_profile is not None:
         from review.queries import reviewable_application_ids

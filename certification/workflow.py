@@ -30,6 +30,23 @@ APPLICANT_LABELS = {
 }
 
 
+# The proposal is not the applicant's to see before the public notice, through the state code either: they see
+# both outcomes as expert review (the label says it has ended), and filter on expert review to find all three.
+APPLICANT_HIDDEN_STATES = (State.PROPOSED, State.NOT_PROPOSED)
+
+
+def applicant_state(state):
+    """The state code shown to the applicant."""
+    return State.EXPERT_REVIEW.value if state in APPLICANT_HIDDEN_STATES else state
+
+
+def applicant_state_filter(code):
+    """The states an applicant's filter on `code` matches (their codes, as applicant_state shows them)."""
+    if code in APPLICANT_HIDDEN_STATES:
+        return []
+    return [State.EXPERT_REVIEW, *APPLICANT_HIDDEN_STATES] if code == State.EXPERT_REVIEW else [code]
+
+
 @dataclass(frozen=True)
 class Action:
     code: str

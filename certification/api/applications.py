@@ -19,6 +19,7 @@ from accounts.fields import INDUSTRY_FIELDS
 from accounts.models import Membership
 from accounts.roles import roles_of
 
+from .. import workflow
 from ..catalogue import Category, Level
 from ..models import Application, ApplicationRevision, Attachment, Batch, Decision, State
 from ..queries import applications_visible_to, as_submitted_for, batches_visible_to, is_id
@@ -104,10 +105,29 @@ def search_and_order(queryset, params):
 
 def filtered_applications(request, queryset):
     """The scoped queryset narrowed by the request's filters, search and ordering; bad filters → 400."""
-    fs = ApplicationFilter(request.query_params, queryset=queryset, request=request)
+    params = request.query_params
+    if is_applicant(request.user):
+        params, queryset = _applicant_params(params, queryset)
+    fs = ApplicationFilter(params, queryset=queryset, request=request)
     if not fs.is_valid():
         raise ValidationError(fs.errors)
-    return search_and_order(fs.qs, request.query_params)
+    return search_and_order(fs.qs, params)
+
+
+def _applicant_params(params, queryset):
+    """An applicant filters and sorts on the state codes they see (workflow.applicant_state): not on the outcome
+    of the proposal, which a filter or a sort on the real code would reveal."""
+    params = params.copy()
+    code = params.get("state")
+    if code in (State.EXPERT_REVIEW, *workflow.APPLICANT_HIDDEN_STATES):
+        states = workflow.applicant_state_filter(code)
+        if not states:
+            raise ValidationError({"state": [_("无效的状态代码。")]})
+        del params["state"]
+        queryset = queryset.filter(state__in=states)
+    if "ordering" in params:
+        params["ordering"] = ",".join(k for k in params["ordering"].split(",") if k.strip().lstrip("-") != "state")
+    return params, queryset
 
 
 def is_applicant(user):

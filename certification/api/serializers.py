@@ -98,7 +98,7 @@ class ApplicationListSerializer(ActionsMixin, serializers.ModelSerializer):
             "declared_level_label": _label(LEVEL_LABELS, obj.declared_level),
             "field": obj.field,
             "field_label": _label(FIELD_LABELS, obj.field),
-            "state": obj.state,
+            "state": workflow.applicant_state(obj.state) if applicant else obj.state,
             "state_label": state_label(obj.state, applicant),
             "submitted_at": _iso(obj.submitted_at),
             "updated_at": _iso(obj.updated_at),
@@ -171,8 +171,12 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     revisions = RevisionSummarySerializer(many=True, read_only=True)
     missing = serializers.SerializerMethodField(help_text=_("提交前仍缺少的内容（仅草稿和退回补正时）"))
 
-    # The generic per-field representation (the list's hand-written one covers only the list's fields).
-    to_representation = serializers.ModelSerializer.to_representation
+    def to_representation(self, obj):
+        # The generic per-field representation (the list's hand-written one covers only the list's fields).
+        data = serializers.ModelSerializer.to_representation(self, obj)
+        if self.context.get("applicant"):
+            data["state"] = workflow.applicant_state(obj.state)
+        return data
 
     class Meta(ApplicationListSerializer.Meta):
         fields = [*ApplicationListSerializer.Meta.fields, "equipment_form_label", "innovation_points", "indicators",

@@ -164,6 +164,10 @@ class Application(models.Model):
     def not_propose(self):
         pass
 
+    @transition(field=state, source=[State.PROPOSED, State.NOT_PROPOSED], target=State.EXPERT_REVIEW)
+    def withdraw_proposal(self):
+        """A score sheet was reopened: the proposal no longer rests on the submitted sheets."""
+
 
 class ApplicationRevision(models.Model):
     """What was submitted, frozen: the data, the attachments' hashes and the batch's form definition."""

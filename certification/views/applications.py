@@ -59,6 +59,7 @@ def application_list(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for app in page.object_list:
         app.state_text = state_label(app, applicant)
+        app.shown_state = workflow.applicant_state(app.state) if applicant else app.state
     return render(request, "certification/application_list.html", {
         "form": form, "page": page, "applicant": applicant,
         "open_batches": _open_batches(request.user) if roles.has("enterprise") else [],
@@ -71,7 +72,7 @@ def _filtered(request, applicant):
     cities, counties = ([], []) if applicant else _filter_regions(request.user)
     labels = workflow.APPLICANT_LABELS if applicant else None
     form = ApplicationFilterForm(request.GET or None, batches=batches_visible_to(request.user).order_by("-year"),
-                                 state_labels=labels, cities=cities, counties=counties)
+                                 state_labels=labels, cities=cities, counties=counties, applicant=applicant)
     # An enterprise's drafts have no submission time: it sorts by last change, bureaus by submission.
     qs = form.apply(applications_visible_to(request.user), default_sort="-updated" if applicant else "-submitted")
     return form, qs
@@ -296,6 +297,7 @@ def _detail_page(request, app, *, decision_form=None, withdraw_form=None, submit
         app.attachments.filter(pk__in=submitted_ids))
     return render(request, "certification/application_detail.html", {
         "app": shown, "applicant": applicant, "state_text": state_label(app, applicant),
+        "state_code": workflow.applicant_state(app.state) if applicant else app.state,
         "own_actions": own, "bureau_actions": bureau, "decision_form": decision_form if bureau else None,
         "withdraw_form": withdraw_form or WithdrawForm(), "submit_errors": submit_errors,
         "attachments": attachments.select_related("uploaded_by"),

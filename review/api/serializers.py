@@ -127,8 +127,8 @@ class RoundSettingsSerializer(serializers.ModelSerializer):
 
 
 class AutoAssignSerializer(serializers.Serializer):
-    applications = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                         allow_empty=False, max_length=10000, label=_("申报书"),
+    applications = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                         required=False, allow_empty=False, max_length=10000, label=_("申报书"),
                                          help_text=_("只为这些申报分配；不填则为本批次全部申报"))
 
 

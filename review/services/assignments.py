@@ -1,7 +1,7 @@
 """Who reviews what: automatic assignment, manual changes by staff, and the expert's conflict declaration."""
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ ASSIGNABLE = (State.PASSED, State.EXPERT_REVIEW)
 
 
 def _locked_round(review_round):
-    rr = ReviewRound.objects.select_for_update().select_related("batch").get(pk=review_round.pk)
+    rr = ReviewRound.objects.select_for_update(of=("self",)).select_related("batch").get(pk=review_round.pk)
     if rr.state == ReviewRound.State.CLOSED:
         raise ValidationError(_("评审已结束，不能再调整评审专家。"))
     return rr
@@ -36,11 +36,23 @@ def _create(rr, pairs, actor, method):
     if rows and rows[0].pk is None:  # backends that do not return ids from bulk inserts
         rows = list(Assignment.objects.filter(round=rr, application_id__in={a for a, _e in pairs},
                                               expert_id__in={e for _a, e in pairs}, sheet__isnull=True))
-    ScoreSheet.objects.bulk_create(ScoreSheet(assignment=r, application_id=r.application_id) for r in rows)
+    _create_empty_sheets(rr)
     if rr.state == ReviewRound.State.STARTED:
         Application.objects.filter(pk__in={a for a, _e in pairs}, state=State.PASSED).update(
             state=State.EXPERT_REVIEW, updated_at=timezone.now())
     return rows
+
+
+def _create_empty_sheets(rr):
+    """An empty draft sheet for every assignment of the round that has none, in one INSERT … SELECT."""
+    sheet, assignment = ScoreSheet._meta.db_table, Assignment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {sheet} (assignment_id, application_id, state, scores, level_vote, comment, updated_at,"
+            f" reopened_count) SELECT a.id, a.application_id, %s, '{{}}', '', '', %s, 0 FROM {assignment} a"
+            f" WHERE a.round_id = %s AND NOT EXISTS (SELECT 1 FROM {sheet} s WHERE s.assignment_id = a.id)",
+            [ScoreSheet.State.DRAFT, connection.ops.adapt_datetimefield_value(timezone.now()), rr.pk],
+        )
 
 
 def _tell_new(rr, rows):
@@ -204,6 +216,8 @@ def declare(*, actor, assignment_id, conflict, reason=""):
         a.round = ReviewRound.objects.select_related("batch").get(pk=a.round_id)
         if a.round.state != ReviewRound.State.STARTED:
             raise ValidationError(_("评审已结束。"))
+        if a.round.deadline <= timezone.now():
+            raise ValidationError(_("评审截止时间已过；如需延期，请联系省经信厅。"))
         if a.state != Assignment.State.PENDING:
             raise ValidationError(_("您已就该申报作出声明。"))
         application = Application.objects.select_related("enterprise").get(pk=a.application_id)
@@ -247,14 +261,8 @@ def flag_conflict(*, actor, expert, organisation, reason):
         )
         if not created:
             raise ValidationError({"organisation": _("已登记该专家与此单位的利益冲突。")})
-        withdrawn = []
-        for a in (Assignment.objects.select_for_update().filter(
-                expert=expert, application__enterprise=organisation, state__in=Assignment.ACTIVE)
-                .exclude(sheet__state=ScoreSheet.State.SUBMITTED)):
-            a.state = Assignment.State.REMOVED
-            a.removed_reason = _("登记利益冲突：%(reason)s") % {"reason": reason}
-            a.save(update_fields=["state", "removed_reason"])
-            withdrawn.append(a.pk)
+        withdrawn = [a.pk for a in withdraw_from_organisation(expert=expert, organisation=organisation,
+                                                              actor=actor, reason=reason, tell=False)]
         record(action="review.conflict_flagged", actor=actor, organisation=org, obj=conflict, reason=reason,
                after={"expert": expert.pk, "organisation": organisation.pk, "withdrawn_assignments": withdrawn})
     return conflict, withdrawn
@@ -279,4 +287,27 @@ def withdraw_deactivated_expert(*, expert, actor, reason):
            subject=_("专家已停用，请补派：%(expert)s") % {"expert": expert},
            body=_("专家 %(expert)s 已停用，其 %(n)d 项未完成的评审任务已撤换，请补派专家。")
            % {"expert": expert, "n": len(rows)}, link="/review/rounds/")
+    return rows
+
+
+def withdraw_from_organisation(*, expert, organisation, actor, reason, tell=True):
+    """Withdraw the expert's unsubmitted assignments on the organisation's applications (a conflict that came
+    to light: flagged by staff, or a new employer), and tell staff to replace them. Returns the assignments."""
+    rows = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(expert=expert, application__enterprise=organisation, state__in=Assignment.ACTIVE)
+        .exclude(sheet__state=ScoreSheet.State.SUBMITTED)
+    )
+    if not rows:
+        return []
+    Assignment.objects.filter(pk__in=[a.pk for a in rows]).update(
+        state=Assignment.State.REMOVED, removed_reason=(_("利益冲突：%(reason)s") % {"reason": reason})[:300])
+    if tell:
+        record(action="review.conflict_withdrawn", actor=actor, obj=expert, reason=reason,
+               after={"organisation": organisation.pk, "assignments": [a.pk for a in rows]})
+        notify(recipients=province_staff(), kind="review.recused",
+               subject=_("专家须回避，请补派：%(expert)s") % {"expert": expert},
+               body=_("专家 %(expert)s 与%(org)s存在利益冲突（%(reason)s），其 %(n)d 项评审任务已撤换，请补派专家。")
+               % {"expert": expert, "org": organisation.name, "reason": reason, "n": len(rows)},
+               link="/review/rounds/")
     return rows

@@ -38,8 +38,10 @@ def record_proposal(*, actor, application_id, outcome, reason=""):
         row = results.application_result(rr, app.pk)
         if row.pending:
             raise ValidationError(_("尚有 %(n)d 份评分表未提交，请待全部提交后再提出拟认定意见。") % {"n": row.pending})
-        if not row.sheets:
-            raise ValidationError(_("该申报还没有已提交的评分表。"))
+        if row.sheets < rr.experts_per_application:
+            raise ValidationError(_(
+                "该申报只有 %(n)d 份已提交的评分表，少于每项 %(k)d 名专家：请先补派专家（或调整每项专家数）。")
+                % {"n": row.sheets, "k": rr.experts_per_application})
         if reason_needed(outcome, app.declared_level, row.majority) and not reason:
             raise ValidationError({"reason": _("拟认定结果与申报级别或专家多数意见不一致，请填写理由。")})
         existing = Proposal.objects.filter(application=app).first()

@@ -163,7 +163,7 @@ def clean_panels(rows):
         elif name in names:
             errors[f"panels.{i}.name"] = _("第%(n)d组：评审组名称“%(name)s”重复。") % {"n": i, "name": name}
         names.add(name)
-        if not isinstance(fields, list) or not fields or any(f not in known for f in fields):
+        if not isinstance(fields, list) or not fields or any(not isinstance(f, str) or f not in known for f in fields):
             errors[f"panels.{i}.fields"] = _("第%(n)d组：请从十大领域中选择至少一个领域。") % {"n": i}
             fields = []
         for f in fields:
@@ -209,8 +209,8 @@ def understaffed(review_round, states=(State.PASSED, State.EXPERT_REVIEW)):
 
 def start_round(*, actor, review_round):
     """Experts may now declare and score: every application through formal review moves to expert review,
-    and each assigned expert is told. Needs a closed batch, a rubric, a future deadline and the full number
-    of experts on every application."""
+    and each assigned expert is told; assignments on applications withdrawn since are removed. Needs a closed
+    batch, a rubric, a future deadline and the full number of experts on every application."""
     org = require_staff(actor)
     with transaction.atomic():
         rr = _locked(review_round)
@@ -231,13 +231,18 @@ def start_round(*, actor, review_round):
                 "%(n)d 项申报的评审专家不足 %(k)d 名（如 %(first)s），请先自动分配或人工补足，或调整每项专家数。")
                 % {"n": len(short), "k": rr.experts_per_application,
                    "first": short[0]["number"] or short[0]["product_name"]}})
+        # An application withdrawn after it was assigned (withdrawal is open until expert review) loses its experts.
+        dropped = list(Assignment.objects.filter(round=rr, state__in=Assignment.ACTIVE)
+                       .exclude(application__state=State.PASSED).values_list("pk", flat=True))
+        Assignment.objects.filter(pk__in=dropped).update(state=Assignment.State.REMOVED,
+                                                          removed_reason=_("申报已撤回，无需评审。"))
         moved = apps.update(state=State.EXPERT_REVIEW, updated_at=timezone.now())
         rr.start()
         rr.started_at = timezone.now()
         rr.save()
         _tell_assigned(rr)
         record(action="review.round_started", actor=actor, organisation=org, obj=rr,
-               after={"applications": moved, "deadline": rr.deadline})
+               after={"applications": moved, "deadline": rr.deadline, "removed_assignments": dropped})
     return rr
 
 

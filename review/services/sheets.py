@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from certification.models import Application
 from notifications.services import notify
 
 from .. import scoring
-from ..models import Assignment, ReviewRound, ScoreSheet
+from ..models import Assignment, Proposal, ReviewRound, ScoreSheet
 from ..queries import my_sheets
 from .common import expert_link, require_staff
 
@@ -19,11 +20,15 @@ MAX_COMMENT = 4000
 
 
 def _own_sheet_locked(actor, sheet_id):
+    """The expert's sheet under its assignment's row lock and then its own: staff removing the assignment
+    (which locks the assignment too) and the expert submitting are serialised, never both done."""
     try:
-        sheet = my_sheets(actor).select_for_update().get(pk=sheet_id)
+        assignment_id = my_sheets(actor).values_list("assignment_id", flat=True).get(pk=sheet_id)
     except (ObjectDoesNotExist, ValueError):
         raise PermissionDenied(_("没有该评分表。")) from None
-    sheet.assignment = Assignment.objects.select_related("round").get(pk=sheet.assignment_id)
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assignment_id)
+    sheet = ScoreSheet.objects.select_for_update().get(pk=sheet_id)
+    sheet.assignment = assignment
     return sheet
 
 
@@ -143,8 +148,18 @@ def reopen(*, actor, sheet_id, reason):
             raise ValidationError(_("只有已提交的评分表可以退回。"))
         if a.round.state != ReviewRound.State.STARTED:
             raise ValidationError(_("评审已结束，评分表不能再退回。"))
+        if a.round.deadline <= timezone.now():
+            raise ValidationError(_("评审截止时间已过，专家无法修改退回的评分表；请先延长评审截止时间。"))
         before = {"state": sheet.state, "total": sheet.total, "scores": sheet.scores, "level_vote": sheet.level_vote,
                   "submitted_at": sheet.submitted_at}
+        # A proposal recorded on the sheets as they were is withdrawn; staff record it again once all are in.
+        proposal = Proposal.objects.select_related("application").filter(application_id=sheet.application_id).first()
+        if proposal is not None:
+            app = Application.objects.select_for_update().get(pk=sheet.application_id)
+            before["proposal"] = {"outcome": proposal.outcome, "reason": proposal.reason, "score": proposal.score}
+            proposal.delete()
+            app.withdraw_proposal()
+            app.save(update_fields=["state", "updated_at"])
         sheet.state = ScoreSheet.State.DRAFT
         sheet.total = None
         sheet.submitted_at = None

@@ -118,9 +118,9 @@ def result_page(request, rr, app, *, proposal_form=None, reopen_forms=None, stat
                                      if proposal else {"outcome": app.declared_level})
     return render(request, "review/application_result.html", {
         "rr": rr, "batch": rr.batch, "app": app, "row": row, "criteria": criteria, "sheets": sheets,
-        "proposal": proposal, "proposal_form": proposal_form, "can_reopen": rr.state == rr.State.STARTED,
+        "proposal": proposal, "proposal_form": proposal_form, "can_reopen": rr.state == rr.State.STARTED and rr.deadline > timezone.now(),
         "declared_label": dict(Level.choices).get(app.declared_level, ""),
-        "can_propose": row is not None and row.sheets and not row.pending and rr.state != rr.State.SETUP,
+        "can_propose": row is not None and row.sheets >= rr.experts_per_application and not row.pending and rr.state != rr.State.SETUP,
     }, status=status)
 
 

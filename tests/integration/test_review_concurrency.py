@@ -122,3 +122,28 @@ def test_two_simultaneous_proposals_one_row_last_wins(transactional_db, world, e
     assert {first.after["outcome"], last.after["outcome"]} == {"domestic", "provincial"}
     assert final.score == ScoreSheet.objects.filter(application=app).first().total
     assert Application.objects.get(pk=app.pk).state == "proposed"
+
+
+def test_submit_and_remove_at_once_never_both_succeed(transactional_db, world, eager):
+    """The expert submits while staff remove them: either the sheet is in and the removal refused, or the
+    removal stands and the submit is refused; never a submitted sheet on a removed assignment."""
+    rr, (app,), _people = started_round(world, apps=1, per_application=3, pool=3)
+    a = Assignment.objects.select_related("expert", "sheet").filter(application=app).first()
+    assignments.declare(actor=a.expert, assignment_id=a.pk, conflict=False)
+    criteria = list(rr.criteria.all())
+
+    def submit():
+        return sheets.submit(actor=a.expert, sheet_id=a.sheet.pk, level_vote="domestic", comment="同意推荐。",
+                             confirmed=True, scores={str(c.id): str(c.max_points) for c in criteria})
+
+    def remove():
+        return assignments.remove_assignment(actor=world.province_user, assignment=a, reason="工作冲突，调整专家")
+
+    outcomes = race(submit, remove)
+    succeeded = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(succeeded) == 1, outcomes
+    [refused] = [o for o in outcomes if isinstance(o, Exception)]
+    assert isinstance(refused, ValidationError), repr(refused)
+    state = Assignment.objects.get(pk=a.pk).state
+    sheet_state = ScoreSheet.objects.get(pk=a.sheet.pk).state
+    assert (state, sheet_state) in {("accepted", "submitted"), ("removed", "draft")}

@@ -124,3 +124,29 @@ def test_deactivating_an_expert_withdraws_unsubmitted_assignments(world):
     assert Assignment.objects.get(pk=open_.pk).state == "removed"
     out = assignments.auto_assign(actor=world.province_user, review_round=rr)
     assert out["created"] == 0 and len(out["shortages"]) == 1  # nobody left to replace them in a pool of 3
+
+
+def test_proposal_needs_the_configured_number_of_sheets(world):
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=3)
+    rows = list(Assignment.objects.filter(application=apps[0]))
+    for a in rows[:2]:
+        score_all(a)
+    assignments.declare(actor=rows[2].expert, assignment_id=rows[2].pk, conflict=True, reason="曾参与该产品研发")
+    with pytest.raises(ValidationError) as e:
+        proposals.record_proposal(actor=world.province_user, application_id=apps[0].pk, outcome="domestic")
+    assert "只有 2 份" in str(e.value)
+    assert not Proposal.objects.exists()
+
+
+def test_no_declaring_after_the_deadline(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=3)
+    a = Assignment.objects.filter(application=apps[0]).first()
+    ReviewRound.objects.filter(pk=rr.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(ValidationError) as e:
+        assignments.declare(actor=a.expert, assignment_id=a.pk, conflict=False)
+    assert "截止" in str(e.value)
+    assert Assignment.objects.get(pk=a.pk).state == "pending"
