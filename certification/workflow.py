@@ -27,6 +27,8 @@ APPLICANT_LABELS = {
     # The proposal is not the applicant's to see before the public notice.
     State.PROPOSED: _("专家评审已结束，结果待公示"),
     State.NOT_PROPOSED: _("专家评审已结束，结果待公示"),
+    State.RECOGNISED: _("已认定"),
+    State.NOT_RECOGNISED: _("未予认定"),
 }
 
 

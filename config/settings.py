@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "notifications",
     "certification",
     "review",
+    "recognition",
     "insurance",
     "procurement",
     "payouts",
@@ -160,6 +161,18 @@ CELERY_BEAT_SCHEDULE = {
     "review-remind-experts": {
         "task": "review.tasks.remind_experts",
         "schedule": crontab(minute=5),
+    },
+    "recognition-close-due-notices": {
+        "task": "recognition.tasks.close_due_notices",
+        "schedule": 60.0,
+    },
+    "recognition-send-objection-replies": {
+        "task": "recognition.tasks.send_objection_replies",
+        "schedule": 300.0,
+    },
+    "recognition-expire": {
+        "task": "recognition.tasks.expire_recognitions",
+        "schedule": crontab(hour=0, minute=11),
     },
     "accounts-purge-unverified": {
         "task": "accounts.tasks.purge_unverified_registrations",

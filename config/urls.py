@@ -25,6 +25,7 @@ api_v1 = [
     path("", include(router.urls)),
     path("", include("certification.api_urls")),
     path("review/", include("review.api_urls")),
+    path("", include("recognition.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("settings/notifications/", notifications_views.preferences, name="notification_preferences"),
     path("", include("certification.urls")),
     path("review/", include("review.urls")),
+    path("", include("recognition.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -27,6 +27,8 @@ class State(models.TextChoices):
     EXPERT_REVIEW = "expert_review", _("专家评审中")
     PROPOSED = "proposed", _("拟认定")
     NOT_PROPOSED = "not_proposed", _("未列入拟认定")
+    RECOGNISED = "recognised", _("已认定")
+    NOT_RECOGNISED = "not_recognised", _("公示后未予认定")
 
 
 class Stage(models.TextChoices):
@@ -154,6 +156,14 @@ class Application(models.Model):
 
     @transition(field=state, source=State.PASSED, target=State.EXPERT_REVIEW)
     def start_expert_review(self):
+        pass
+
+    @transition(field=state, source=State.PROPOSED, target=State.RECOGNISED)
+    def recognise(self):
+        pass
+
+    @transition(field=state, source=State.PROPOSED, target=State.NOT_RECOGNISED)
+    def not_recognise(self):
         pass
 
     @transition(field=state, source=AFTER_SCORING, target=State.PROPOSED)
