@@ -1,4 +1,5 @@
-"""The navigation menu per role; later features add their entries here."""
+"""The navigation menu per role; later features add their entries here. An entry is a link ({label, url}) or
+a group ({label, children: [links]}); a group with one link is shown as that link."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,30 +11,58 @@ R = Membership.Role
 STAFF = {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF}
 
 
+def _link(label, name):
+    return {"label": label, "url": reverse(name)}
+
+
+def _public():
+    return [
+        _link(_("公示公告"), "notice_public_list"),
+        _link(_("异议查询"), "objection_status"),
+        _link(_("推广应用指导目录"), "catalogue"),
+        _link(_("证书查验"), "verify"),
+    ]
+
+
+def _group(label, children):
+    children = [c for c in children if c]
+    if not children:
+        return None
+    if len(children) == 1:
+        return children[0]
+    return {"label": label, "children": children}
+
+
 def menu_for(user):
     if user is None:
-        return [
-            {"label": _("登录"), "url": reverse("login")},
-            {"label": _("企业注册"), "url": reverse("register")},
-        ]
+        return [*_public(), _link(_("登录"), "login"), _link(_("企业注册"), "register")]
     codes = roles_of(user).codes
-    items = [
-        {"label": _("工作台"), "url": reverse("dashboard")},
-        {"label": _("消息"), "url": reverse("inbox")},
-        {"label": _("认定批次"), "url": reverse("batch_list")},
-    ]
-    if codes & {R.ENTERPRISE, R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF}:
-        items.append({"label": _("申报管理"), "url": reverse("application_list")})
-    if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF}:
-        items.append({"label": _("注册审核"), "url": reverse("org_review_list")})
-    if codes & STAFF:
-        items.append({"label": _("单位名录"), "url": reverse("org_list")})
-    if R.PROVINCE_STAFF in codes:
-        items.append({"label": _("专家库"), "url": reverse("expert_list")})
-        items.append({"label": _("专家评审"), "url": reverse("review_round_list")})
+    province = R.PROVINCE_STAFF in codes
+    enterprise = R.ENTERPRISE in codes
+    items = [_link(_("工作台"), "dashboard"), _link(_("消息"), "inbox")]
+    items.append(_group(_("申报与评审"), [
+        _link(_("认定批次"), "batch_list"),
+        _link(_("申报管理"), "application_list")
+        if codes & {R.ENTERPRISE, R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF} else None,
+        _link(_("专家评审"), "review_round_list") if province else None,
+    ]))
     if ROLE_EXPERT in codes:
-        items.append({"label": _("我的评审"), "url": reverse("review_my")})
-    if codes & {R.ENTERPRISE, R.INSURER, R.BUYER} or ROLE_EXPERT in codes:
-        items.append({"label": _("本单位"), "url": reverse("my_organisation")})
-    items.append({"label": _("通知设置"), "url": reverse("notification_preferences")})
-    return items
+        items.append(_link(_("我的评审"), "review_my"))
+    items.append(_group(_("公示与认定"), [
+        _link(_("公示管理"), "notice_manage_list") if province else None,
+        _link(_("异议处理"), "objection_manage_list") if province else None,
+        _link(_("认定管理"), "recognition_list")
+        if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
+        _link(_("认定汇总"), "recognition_summary") if province else None,
+        _link(_("我的认定"), "recognition_mine") if enterprise else None,
+    ]))
+    items.append(_group(_("单位与专家"), [
+        _link(_("注册审核"), "org_review_list") if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
+        _link(_("单位名录"), "org_list") if codes & STAFF else None,
+        _link(_("专家库"), "expert_list") if province else None,
+        _link(_("本单位"), "my_organisation")
+        if codes & {R.ENTERPRISE, R.INSURER, R.BUYER} or ROLE_EXPERT in codes else None,
+    ]))
+    items.append({"label": _("公开信息"), "children": _public()})
+    items.append(_link(_("通知设置"), "notification_preferences"))
+    return [i for i in items if i]

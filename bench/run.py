@@ -7,6 +7,7 @@
     .venv/bin/python bench/run.py applications_province applications_city   # 100,000 applications
     .venv/bin/python bench/run.py submissions      # 200 concurrent submissions through gunicorn (own database)
     .venv/bin/python bench/run.py review_assign review_ranking   # expert review: auto-assign, ranking (own database)
+    .venv/bin/python bench/run.py certificates     # certificate PDFs: HarfBuzz vs fontTools, 300 through a worker
 
 The runner creates its benchmark database if missing, migrates it, (re)generates the data set when its row
 counts differ from the requested size (or with --regenerate), checks that the API and the baseline give
@@ -35,6 +36,8 @@ from bench import generate as gen
 RESULTS_DIR = common.ROOT / "bench" / "results"
 # Expert review (issue 4): each in a child process on its own database, the list database's name + "_review".
 REVIEW_SCENARIOS = {"review_assign": "review_assign.py", "review_ranking": "review_ranking.py"}
+# Certificates (issue 5): rendering (HarfBuzz vs fontTools) and a real worker, in a child process on …_certificates.
+CHILD_SCENARIOS = {"certificates": "certificates.py"}
 TINY_RESULTS_DIR = common.ROOT / "var" / "bench"
 
 
@@ -354,14 +357,15 @@ def main(argv=None):
 
     from bench.scenarios import SCENARIOS
 
-    known = [*SCENARIOS, "submissions", *REVIEW_SCENARIOS]
+    known = [*SCENARIOS, "submissions", *REVIEW_SCENARIOS, *CHILD_SCENARIOS]
     names = args.scenarios or known
     unknown = [s for s in names if s not in known]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
     run_submissions = "submissions" in names
     review = [s for s in names if s in REVIEW_SCENARIOS]
-    names = [s for s in names if s != "submissions" and s not in REVIEW_SCENARIOS]
+    children = [s for s in names if s in CHILD_SCENARIOS]
+    names = [s for s in names if s != "submissions" and s not in REVIEW_SCENARIOS and s not in CHILD_SCENARIOS]
     notifications = args.notifications or (gen.TINY_NOTIFICATIONS if args.tiny else 1_000_000)
     applications = args.applications or (gen.TINY_APPLICATIONS if args.tiny else 100_000)
     n = args.n or (100 if args.tiny else 500)
@@ -393,6 +397,17 @@ def main(argv=None):
                    review_url(url), "--out", str(out)]
         command += ["--tiny"] if args.tiny else []
         command += ["--regenerate"] if args.regenerate else []
+        command += ["--no-fail"] if args.no_fail else []
+        print(f"\n$ {' '.join(command)}", flush=True)
+        status = subprocess.run(command, check=False).returncode
+        failed |= status != 0
+
+    for name in children:
+        from bench.certificates import certificates_url
+
+        command = [sys.executable, str(Path(__file__).resolve().parent / CHILD_SCENARIOS[name]), "--database-url",
+                   certificates_url(url), "--out", str(out)]
+        command += ["--tiny"] if args.tiny else []
         command += ["--no-fail"] if args.no_fail else []
         print(f"\n$ {' '.join(command)}", flush=True)
         status = subprocess.run(command, check=False).returncode

@@ -122,7 +122,7 @@ if REDIS_URL:
 else:
     # Embedded default: a real worker and beat on kombu's filesystem transport (see docs/decisions.md).
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CACHES = {
         "default": {
@@ -135,6 +135,8 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # The exchange table, by default "control/" in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -168,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "recognition-send-objection-replies": {
         "task": "recognition.tasks.send_objection_replies",
+        "schedule": 300.0,
+    },
+    "recognition-requeue-pending-certificates": {
+        "task": "recognition.tasks.requeue_pending_certificates",
         "schedule": 300.0,
     },
     "recognition-expire": {
@@ -280,9 +286,15 @@ SPECTACULAR_SETTINGS = {
         "EquipmentFormEnum": "certification.catalogue.EquipmentForm",
         "StageEnum": "certification.models.application.Stage",
         "FieldEnum": "accounts.fields.INDUSTRY_FIELDS",
+        "LevelEnum": "certification.catalogue.Level",
+        "RecognitionStatusEnum": "recognition.models.Recognition.Status",
         "ReviewRoundStateEnum": "review.models.ReviewRound.State",
         "AssignmentStateEnum": "review.models.Assignment.State",
         "ScoreSheetStateEnum": "review.models.ScoreSheet.State",
+        "NoticeStateEnum": "recognition.models.Notice.State",
+        "NoticeItemStateEnum": "recognition.models.NoticeItem.State",
+        "ObjectionStateEnum": "recognition.models.Objection.State",
+        "ObjectionActionEnum": "recognition.models.Objection.Action",
     },
 }
 

@@ -31,6 +31,8 @@ KINDS = {
         Kind("review.changed", _("评审任务调整")),
         Kind("review.recused", _("专家回避待补派")),
         Kind("notice.objection", _("公示异议待处理")),
+        Kind("notice.published", _("公示已发布")),
+        Kind("notice.closed", _("公示已结束")),
         Kind("recognition.granted", _("认定结果"), email_optional=False),
         Kind("recognition.certificate", _("证书已签发")),
         Kind("recognition.revoked", _("认定已撤销"), email_optional=False),

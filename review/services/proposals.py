@@ -16,6 +16,14 @@ from .common import require_staff
 VOTE_AS_OUTCOME = {ScoreSheet.Vote.NONE: Proposal.Outcome.NOT_PROPOSED}
 
 
+def on_public_notice(application_id):
+    """The application is on a published (or closed) public notice: its proposal is public and final."""
+    from recognition.models import Notice, NoticeItem
+
+    return NoticeItem.objects.filter(application_id=application_id,
+                                     notice__state__in=[Notice.State.PUBLISHED, Notice.State.CLOSED]).exists()
+
+
 def reason_needed(outcome, declared_level, majority):
     """A reason is required when the outcome differs from the declared level, or from the majority vote."""
     majority_outcome = VOTE_AS_OUTCOME.get(majority, majority)
@@ -35,6 +43,8 @@ def record_proposal(*, actor, application_id, outcome, reason=""):
         rr = ReviewRound.objects.filter(batch_id=app.batch_id).first()
         if rr is None or rr.state == ReviewRound.State.SETUP or app.state not in AFTER_SCORING:
             raise ValidationError(_("该申报尚未进入专家评审，不能提出拟认定意见。"))
+        if on_public_notice(app.pk):
+            raise ValidationError(_("该申报已列入公示，拟认定意见不能再修改；如有异议，请通过异议处理调整。"))
         row = results.application_result(rr, app.pk)
         if row.pending:
             raise ValidationError(_("尚有 %(n)d 份评分表未提交，请待全部提交后再提出拟认定意见。") % {"n": row.pending})

@@ -15,6 +15,7 @@ from .. import scoring
 from ..models import Assignment, Proposal, ReviewRound, ScoreSheet
 from ..queries import my_sheets
 from .common import expert_link, require_staff
+from .proposals import on_public_notice
 
 MAX_COMMENT = 4000
 
@@ -146,6 +147,8 @@ def reopen(*, actor, sheet_id, reason):
         a = Assignment.objects.select_related("round", "expert").get(pk=sheet.assignment_id)
         if sheet.state != ScoreSheet.State.SUBMITTED:
             raise ValidationError(_("只有已提交的评分表可以退回。"))
+        if on_public_notice(sheet.application_id):
+            raise ValidationError(_("该申报已列入公示，评分表不能再退回。"))
         if a.round.state != ReviewRound.State.STARTED:
             raise ValidationError(_("评审已结束，评分表不能再退回。"))
         if a.round.deadline <= timezone.now():

@@ -152,7 +152,7 @@ WF_PATHS = {
 }
 # The expert-review states are reached through the review services (tests/review); here an application that
 # passed formal review is moved there directly, to check that no intake action applies to it.
-LATER_STATES = {"expert_review", "proposed", "not_proposed"}
+LATER_STATES = {"expert_review", "proposed", "not_proposed", "recognised", "not_recognised"}
 
 
 def wf_take(user, application_id, action, *, opinion="意见：测试", items=("补充检测报告",)):

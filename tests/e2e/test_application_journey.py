@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from certification.catalogue import AttachmentType
 from certification.models import Application, Batch, Decision
+from tests.e2e.navigation import nav
 
 from .certification_steps import PDF, decide, open_batch, required_types, submitted_application
 from .helpers import login, logout
@@ -30,7 +31,7 @@ PRODUCT = "HX-5000五轴联动数控加工中心"
 
 
 def _nav(page, name):
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+    nav(page, name)
 
 
 def _local(dt):

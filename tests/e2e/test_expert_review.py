@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from certification.models import Application
 from review.models import Assignment, Criterion, Proposal, ReviewRound, ScoreSheet
+from tests.e2e.navigation import nav
 from tests.review.builders import closed_batch, experts, passed_application, score_all
 
 from .helpers import login, logout
@@ -21,7 +22,7 @@ PASSWORD = "Test-pass-2026"  # tests.factories.UserFactory
 
 
 def _nav(page, name):
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+    nav(page, name)
 
 
 def _alert(page, text):

@@ -6,6 +6,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.models import Organisation, User
+from tests.e2e.navigation import nav
 
 from .helpers import login, logout, path_in_last_mail_to, valid_uscc
 
@@ -48,7 +49,7 @@ def test_enterprise_registration_verification_approval_and_notification(page, de
 
     # 3. Hangzhou's city bureau finds it under 注册审核 and approves it.
     login(page, "hz_staff", settings.DEMO_PASSWORD)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="注册审核").click()
+    nav(page, "注册审核")
     expect(page.get_by_role("heading", level=1)).to_have_text("注册审核")
     row = page.get_by_test_id("review-table").get_by_role("row").filter(has_text=COMPANY)
     expect(row).to_contain_text(uscc)

@@ -150,3 +150,24 @@ def test_no_declaring_after_the_deadline(world):
         assignments.declare(actor=a.expert, assignment_id=a.pk, conflict=False)
     assert "截止" in str(e.value)
     assert Assignment.objects.get(pk=a.pk).state == "pending"
+
+
+def test_once_on_a_published_notice_the_proposal_and_sheets_are_final(world):
+    from django.utils import timezone
+
+    from recognition.services import notices
+
+    rr, apps, people = started_round(world, apps=1, per_application=3, pool=3)
+    sheets_in = [score_all(a) for a in Assignment.objects.filter(application=apps[0])]
+    proposals.record_proposal(actor=world.province_user, application_id=apps[0].pk, outcome="domestic")
+    notice = notices.create_notice(actor=world.province_user, batch=rr.batch, title="拟认定名单公示",
+                                   contact="电话：0571-87050000", starts_at=timezone.now())
+    notices.publish_notice(actor=world.province_user, notice_id=notice.pk)
+    with pytest.raises(ValidationError) as e:
+        proposals.record_proposal(actor=world.province_user, application_id=apps[0].pk, outcome="provincial",
+                                  reason="调整")
+    assert "已列入公示" in str(e.value)
+    with pytest.raises(ValidationError):
+        sheets.reopen(actor=world.province_user, sheet_id=sheets_in[0].pk, reason="改分")
+    assert Proposal.objects.get(application=apps[0]).outcome == "domestic"
+    assert Application.objects.get(pk=apps[0].pk).state == "proposed"
