@@ -80,6 +80,11 @@ class ReissueForm(forms.Form):
 
     CORRECTABLE = ("enterprise_name", "enterprise_uscc", "product_name", "model_spec")
 
+    def __init__(self, *args, **kwargs):
+        # Shown on one page with RevokeForm, which has a "reason" field too: distinct ids keep each label on its field.
+        kwargs.setdefault("auto_id", "id_reissue_%s")
+        super().__init__(*args, **kwargs)
+
     @classmethod
     def initial_for(cls, recognition):
         return {name: getattr(recognition, name) for name in cls.CORRECTABLE}
@@ -93,6 +98,10 @@ class RevokeForm(forms.Form):
                                       error_messages={"required": _("请填写撤销文号。")})
     reason = forms.CharField(label=_("撤销理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("请填写撤销理由。")})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_revoke_%s")  # see ReissueForm
+        super().__init__(*args, **kwargs)
 
 
 class VerifyForm(forms.Form):

@@ -34,6 +34,7 @@ def test_settings_production_profile_passes_check_deploy(tmp_path):
         DJANGO_ENV="production",
         SECRET_KEY=_random_secret_key(),
         ALLOWED_HOSTS="example.gov.cn",
+        SITE_URL="https://example.gov.cn",
         VAR_DIR=str(tmp_path / "var"),
     )
 

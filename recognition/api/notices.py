@@ -68,7 +68,7 @@ def _annotated_notices():
 
 
 class NoticeFilter(filters.FilterSet):
-    batch = filters.NumberFilter(field_name="batch_id", label="批次 id")
+    batch = filters.NumberFilter(field_name="batch_id", label="批次 id", min_value=1, max_value=2**63 - 1)
     state = filters.ChoiceFilter(choices=Notice.State.choices)
 
     class Meta:
@@ -159,7 +159,7 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ObjectionFilter(filters.FilterSet):
-    notice = filters.NumberFilter(field_name="item__notice_id", label="公示 id")
+    notice = filters.NumberFilter(field_name="item__notice_id", label="公示 id", min_value=1, max_value=2**63 - 1)
     state = filters.ChoiceFilter(choices=Objection.State.choices)
     q = filters.CharFilter(method="search", label="受理编号、异议人、单位、企业或产品（包含即可）")
 

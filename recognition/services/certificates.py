@@ -5,6 +5,7 @@ pending, permission-checked downloads and the batch zip for staff."""
 import hashlib
 import logging
 import tempfile
+import unicodedata
 import zipfile
 from datetime import timedelta
 
@@ -227,7 +228,10 @@ def batch_zip(*, actor, batch_id):
 
 
 def normalise_number(value):
-    return "".join(str(value or "").split()).upper()[:40]
+    """Full-width characters as typed with a Chinese input method become ASCII (NFKC); whitespace and control
+    characters go (PostgreSQL refuses a NUL in a query)."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(ch for ch in text if ch.isprintable() and not ch.isspace()).upper()[:40]
 
 
 def find_by_number(number):

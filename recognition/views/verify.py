@@ -50,7 +50,11 @@ def verify_form(request):
         limited = _limited(request)
         if limited:
             return limited
-        return redirect("verify_certificate", number=certificate_services.normalise_number(form.cleaned_data["number"]))
+        number = certificate_services.normalise_number(form.cleaned_data["number"])
+        if not number or "/" in number:  # no certificate number has one, and the page's route cannot carry it
+            return render(request, "recognition/verify_not_found.html", {"number": number, "form": VerifyForm()},
+                          status=404)
+        return redirect("verify_certificate", number=number)
     return render(request, "recognition/verify.html", {"form": form, "upload_form": VerifyUploadForm()})
 
 

@@ -29,6 +29,10 @@ class Command(BaseCommand):
         from review import demo as review_demo
 
         review_round, _created = review_demo.load()
+        from recognition import demo as recognition_demo
+
+        recognition_logins, _created = recognition_demo.load()
+        logins += recognition_logins
         self._welcome(logins)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {settings.DEMO_PASSWORD}):"))
         for username, label in logins:
@@ -39,6 +43,8 @@ class Command(BaseCommand):
         if review_round is not None:
             for line in review_demo.summary(review_round):
                 self.stdout.write(line)
+        for line in recognition_demo.summary():
+            self.stdout.write(line)
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="prov_staff"))
         self.stdout.write(f"  API token of prov_staff: {token.key}")
 
