@@ -16,10 +16,21 @@ from django.core.cache import cache
 from audit.middleware import client_ip
 
 
+def _key(request, scope):
+    return f"ratelimit:{scope}:{client_key(client_ip(request))}"
+
+
+def exhausted(request, scope, *, limit, window):
+    """Whether the address has used up the scope's limit, without counting this request (for limits that
+    count only what succeeded, such as objections actually filed)."""
+    limit, _window = getattr(settings, "RATE_LIMITS", {}).get(scope, (limit, window))
+    return (cache.get(_key(request, scope)) or 0) >= limit
+
+
 def allow(request, scope, *, limit, window):
     """Count this request against the scope for its address; False once the limit is passed."""
     limit, window = getattr(settings, "RATE_LIMITS", {}).get(scope, (limit, window))
-    key = f"ratelimit:{scope}:{client_key(client_ip(request))}"
+    key = _key(request, scope)
     if cache.add(key, 1, timeout=window):
         return True
     try:

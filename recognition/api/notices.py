@@ -26,7 +26,7 @@ from ..pdf_notice import pdf_filename, render_notice_pdf
 from ..services import notices as services
 from ..services import objections as objection_services
 from ..views.notices import filter_objections
-from ..views.public_notices import OBJECTION_LIMIT, STATUS_LIMIT
+from ..views.public_notices import ATTEMPT_LIMIT, OBJECTION_LIMIT, STATUS_LIMIT
 from ..workdays import calendar_warnings, unknown_years_between
 from .notice_serializers import (
     DismissSerializer,
@@ -280,7 +280,10 @@ class PublicObjectionView(APIView):
                                             "application/json": PublicObjectionSerializer},
                    responses={201: ObjectionReceiptSerializer})
     def post(self, request):
-        _throttle(request, "objection", OBJECTION_LIMIT)
+        # Filed objections count against the limit; attempts (mistakes included) have a looser one.
+        _throttle(request, "objection_attempt", ATTEMPT_LIMIT)
+        if ratelimit.exhausted(request, "objection", limit=OBJECTION_LIMIT[0], window=OBJECTION_LIMIT[1]):
+            raise Throttled(detail=_("操作过于频繁，请一小时后再试。"))
         s = PublicObjectionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
@@ -288,6 +291,7 @@ class PublicObjectionView(APIView):
             raise NotFound(_("公示项目不存在。"))
         o = objection_services.submit_objection(item_id=data.pop("item"), evidence=data.pop("evidence", None),
                                                 ip=client_ip(request), **data)
+        ratelimit.allow(request, "objection", limit=OBJECTION_LIMIT[0], window=OBJECTION_LIMIT[1])
         return Response(ObjectionReceiptSerializer({
             "tracking_number": o.tracking_number, "state": o.state, "state_label": o.get_state_display(),
             "created_at": o.created_at}).data, status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ from ..services import objections as services
 
 # Per client address: filing objections and looking up their status.
 OBJECTION_LIMIT = (5, 3600)
+ATTEMPT_LIMIT = (30, 3600)
 STATUS_LIMIT = (20, 3600)
 RECEIPT_SESSION_KEY = "objection_receipts"
 
@@ -66,8 +67,11 @@ def objection_new(request, pk):
     if request.method == "GET":
         form = ObjectionForm(items=items, initial={"item": request.GET.get("item")})
         return render(request, "recognition/objection_form.html", {"notice": notice, "form": form})
+    # Filed objections count against the limit; attempts (mistakes in the form included) have a looser one.
     limit, window = OBJECTION_LIMIT
-    if not ratelimit.allow(request, "objection", limit=limit, window=window):
+    if not ratelimit.allow(request, "objection_attempt", limit=ATTEMPT_LIMIT[0], window=ATTEMPT_LIMIT[1]) or (
+        ratelimit.exhausted(request, "objection", limit=limit, window=window)
+    ):
         return rate_limited(request, "objection")
     form = ObjectionForm(request.POST, request.FILES, items=items)
     if form.is_valid():
@@ -83,6 +87,7 @@ def objection_new(request, pk):
             form.add_error("item", ObjectionForm.base_fields["item"].error_messages["invalid_choice"] % {
                 "value": data["item"]})
         else:
+            ratelimit.allow(request, "objection", limit=limit, window=window)
             receipts = request.session.get(RECEIPT_SESSION_KEY, [])
             request.session[RECEIPT_SESSION_KEY] = [*receipts[-9:], objection.pk]
             return redirect("objection_receipt", tracking_number=objection.tracking_number)

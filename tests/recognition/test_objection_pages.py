@@ -132,3 +132,26 @@ def test_staff_only_objection_pages(world, client):
                        {"decision": "dismiss", "reply": "x"}).status_code == 404
     assert Objection.objects.get(pk=o.pk).state == "received"
     assert not AuditEvent.objects.filter(action="objection.evidence_downloaded").exists()
+
+
+def test_mistakes_in_the_form_do_not_use_up_the_objection_limit(world, client):
+    notice, _apps = published_notice(world, 1)
+    item = notice.items.get()
+    url = f"/notices/{notice.pk}/objection/"
+    for _i in range(6):  # six attempts with a wrong phone number: each refused, none counted as filed
+        assert client.post(url, form_data(item, phone="12345")).status_code == 400
+    for _i in range(5):
+        assert client.post(url, form_data(item)).status_code == 302
+    assert client.post(url, form_data(item)).status_code == 429
+    assert Objection.objects.count() == 5
+
+
+def test_attempts_have_their_own_looser_limit(world, client, settings):
+    settings.RATE_LIMITS = {"objection_attempt": (3, 3600)}
+    notice, _apps = published_notice(world, 1)
+    item = notice.items.get()
+    url = f"/notices/{notice.pk}/objection/"
+    for _i in range(3):
+        assert client.post(url, form_data(item, phone="12345")).status_code == 400
+    assert client.post(url, form_data(item)).status_code == 429
+    assert not Objection.objects.exists()
