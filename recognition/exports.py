@@ -6,6 +6,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -94,7 +95,9 @@ def summary_workbook(summary):
             ws.append([safe_cell(ws, line.label), line.count] + (list(line.levels) if per_level else []))
         ws.append(_bold_row(ws, [_("合计")]) + [sum(line.count for line in lines)])
     ws.append([])
-    ws.append(_bold_row(ws, [_("已撤销的认定（不计入以上统计）：%(n)s 项") % {"n": len(summary.revoked)}]))
+    n = len(summary.revoked)
+    ws.append(_bold_row(ws, [ngettext("已撤销的认定（不计入以上统计）：%(n)s 项", "已撤销的认定（不计入以上统计）：%(n)s 项", n)
+                             % {"n": n}]))
     if summary.revoked:
         ws.append(_bold_row(ws, [_("证书编号"), _("产品名称"), _("企业名称"), _("认定级别"), _("撤销时间"), _("撤销文号")]))
         levels = dict(Level.choices)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 CACHE_SECONDS = 24 * 3600
 
@@ -25,11 +25,12 @@ def write_pdf(html):
 
 
 def render_notice_pdf(notice):
-    """The notice's PDF bytes."""
-    html = render_to_string("recognition/notice_pdf.html", {
-        "notice": notice, "items": notice_items(notice), "generated_at": notice.published_at or timezone.now(),
-        "site_url": settings.SITE_URL.rstrip("/") + reverse("notice_public_detail", args=[notice.pk]),
-    })
+    """The notice's PDF bytes: an official document, always in Chinese whatever the reader's language."""
+    with translation.override("zh-hans"):
+        html = render_to_string("recognition/notice_pdf.html", {
+            "notice": notice, "items": notice_items(notice), "generated_at": notice.published_at or timezone.now(),
+            "site_url": settings.SITE_URL.rstrip("/") + reverse("notice_public_detail", args=[notice.pk]),
+        })
     key = "notice-pdf:" + hashlib.sha256(html.encode()).hexdigest()
     content = cache.get(key)
     if content is None:

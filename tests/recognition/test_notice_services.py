@@ -162,3 +162,18 @@ def test_closing_reports_open_objections(world):
     notices.close_due_notices()
     event = AuditEvent.objects.get(action="notice.closed", object_id=str(notice.pk))
     assert event.after["open_objections"] == 1
+
+
+def test_the_notice_pdf_is_chinese_for_an_english_reader(world):
+    from io import BytesIO
+
+    from django.utils import translation
+    from pypdf import PdfReader
+
+    from recognition.pdf_notice import render_notice_pdf
+
+    notice, _apps = published_notice(world, 1)
+    with translation.override("en"):
+        content = render_notice_pdf(notice)
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+    assert "国内首台（套）" in text and "Domestic" not in text
