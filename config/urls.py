@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("certification.api_urls")),
     path("review/", include("review.api_urls")),
     path("", include("recognition.api_urls")),
+    path("insurance/", include("insurance.api_urls")),
 ]
 
 urlpatterns = [
@@ -55,6 +56,7 @@ urlpatterns = [
     path("", include("certification.urls")),
     path("review/", include("review.urls")),
     path("", include("recognition.urls")),
+    path("insurance/", include("insurance.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

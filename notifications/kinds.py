@@ -36,6 +36,8 @@ KINDS = {
         Kind("recognition.granted", _("认定结果"), email_optional=False),
         Kind("recognition.certificate", _("证书已签发")),
         Kind("recognition.revoked", _("认定已撤销"), email_optional=False),
+        Kind("claim.to_review", _("保险补偿申请待审核")),
+        Kind("claim.decision", _("保险补偿审核结果"), email_optional=False),
     ]
 }
 

@@ -1,0 +1,3 @@
+"""API routes (to be filled by the feature)."""
+
+urlpatterns = []

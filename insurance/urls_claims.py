@@ -1,0 +1,3 @@
+"""Routes (to be filled by the feature)."""
+
+urlpatterns = []
