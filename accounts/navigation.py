@@ -33,6 +33,21 @@ def _group(label, children):
     return {"label": label, "children": children}
 
 
+def _insurance(codes, province, enterprise):
+    """保险补偿: rules and claims for province industry staff, claims and policies for the enterprise, claims for
+    the local bureaus and the province's finance and regulator staff, policies for an insurer."""
+    children = []
+    if province:
+        children.append(_link(_("补偿规则"), "rule_set_list"))
+    if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF, R.ENTERPRISE}:
+        children.append(_link(_("保险补偿") if not (province or enterprise) else _("补偿申请"), "claim_list"))
+    if enterprise or R.INSURER in codes:
+        children.append(_link(_("保单"), "policy_list"))
+    if len(children) == 1 and children[0]["url"] == reverse("claim_list"):
+        return children[0]
+    return _group(_("保险补偿"), children)
+
+
 def menu_for(user):
     if user is None:
         return [*_public(), _link(_("登录"), "login"), _link(_("企业注册"), "register")]
@@ -56,6 +71,7 @@ def menu_for(user):
         _link(_("认定汇总"), "recognition_summary") if province else None,
         _link(_("我的认定"), "recognition_mine") if enterprise else None,
     ]))
+    items.append(_insurance(codes, province, enterprise))
     items.append(_group(_("单位与专家"), [
         _link(_("注册审核"), "org_review_list") if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
         _link(_("单位名录"), "org_list") if codes & STAFF else None,

@@ -8,6 +8,7 @@
     .venv/bin/python bench/run.py submissions      # 200 concurrent submissions through gunicorn (own database)
     .venv/bin/python bench/run.py review_assign review_ranking   # expert review: auto-assign, ranking (own database)
     .venv/bin/python bench/run.py certificates     # certificate PDFs: HarfBuzz vs fontTools, 300 through a worker
+    .venv/bin/python bench/run.py insurance_recompute   # eligibility and amount of 10,000 claims (own database)
 
 The runner creates its benchmark database if missing, migrates it, (re)generates the data set when its row
 counts differ from the requested size (or with --regenerate), checks that the API and the baseline give
@@ -37,7 +38,7 @@ RESULTS_DIR = common.ROOT / "bench" / "results"
 # Expert review (issue 4): each in a child process on its own database, the list database's name + "_review".
 REVIEW_SCENARIOS = {"review_assign": "review_assign.py", "review_ranking": "review_ranking.py"}
 # Certificates (issue 5): rendering (HarfBuzz vs fontTools) and a real worker, in a child process on …_certificates.
-CHILD_SCENARIOS = {"certificates": "certificates.py"}
+CHILD_SCENARIOS = {"certificates": "certificates.py", "insurance_recompute": "insurance_recompute.py"}
 TINY_RESULTS_DIR = common.ROOT / "var" / "bench"
 
 
@@ -404,9 +405,12 @@ def main(argv=None):
 
     for name in children:
         from bench.certificates import certificates_url
+        from bench.insurance_recompute import insurance_url
 
+        # Each on its own database: …_certificates, …_insurance.
+        own_url = {"certificates": certificates_url, "insurance_recompute": insurance_url}[name](url)
         command = [sys.executable, str(Path(__file__).resolve().parent / CHILD_SCENARIOS[name]), "--database-url",
-                   certificates_url(url), "--out", str(out)]
+                   own_url, "--out", str(out)]
         command += ["--tiny"] if args.tiny else []
         command += ["--no-fail"] if args.no_fail else []
         print(f"\n$ {' '.join(command)}", flush=True)

@@ -295,6 +295,10 @@ SPECTACULAR_SETTINGS = {
         "NoticeItemStateEnum": "recognition.models.NoticeItem.State",
         "ObjectionStateEnum": "recognition.models.Objection.State",
         "ObjectionActionEnum": "recognition.models.Objection.Action",
+        "ClaimStateEnum": "insurance.models.Claim.State",
+        "ClaimDocumentTypeEnum": "insurance.models.ClaimDocument.Type",
+        # The attachments' type keeps the component name it had before claims brought a second "type".
+        "TypeEnum": "certification.catalogue.AttachmentType",
     },
 }
 
