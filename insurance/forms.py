@@ -136,7 +136,7 @@ def unit_rows(formset):
 
 class PolicyFilterForm(forms.Form):
     q = forms.CharField(label=_("保单号、产品或企业"), required=False)
-    recognition = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    recognition = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def apply(self, qs):
         self.is_valid()
@@ -162,7 +162,7 @@ class ClaimFilterForm(forms.Form):
     year = forms.IntegerField(label=_("认定年度"), required=False, min_value=2000, max_value=2100)
     cover_year = forms.IntegerField(label=_("补偿年度（第几年）"), required=False, min_value=1, max_value=10)
     city = forms.ChoiceField(label=_("设区市"), required=False)
-    recognition = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    recognition = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args, applicant=False, cities=(), **kwargs):
         super().__init__(*args, **kwargs)

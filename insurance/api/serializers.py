@@ -308,14 +308,15 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    recognition = serializers.IntegerField(min_value=1, label=_("认定"), help_text=_("本企业认定的 id"))
-    policies = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=200,
+    recognition = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("认定"),
+                                           help_text=_("本企业认定的 id"))
+    policies = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=True, max_length=200,
                                      label=_("保单"), help_text=_("本认定产品的保单 id"))
     cover_year = serializers.IntegerField(min_value=1, max_value=10, label=_("补偿年度（第几年）"))
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
-    policies = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=200,
+    policies = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=True, max_length=200,
                                      required=False, label=_("保单"))
     cover_year = serializers.IntegerField(min_value=1, max_value=10, required=False, label=_("补偿年度（第几年）"))
 

@@ -324,13 +324,16 @@ def _adjusted(claim, adjusted_amount, adjustment_reason):
         amount = Decimal(str(adjusted_amount).strip().replace(",", ""))
     except InvalidOperation:
         raise ValidationError({"adjusted_amount": [_("请输入金额（元）。")]}) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({"adjusted_amount": [_("金额最多保留两位小数。")]})
+    if not amount.is_finite():
+        raise ValidationError({"adjusted_amount": [_("请输入金额（元）。")]})
     if amount == claim.computed_amount:
         return None
+    # The range first: quantize raises InvalidOperation on more digits than the context's precision (1e30).
     if amount <= 0 or amount > claim.computed_amount:
         raise ValidationError({"adjusted_amount": [
             _("核定金额须大于零且不超过测算金额 %(a)s 元。") % {"a": claim.computed_amount}]})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"adjusted_amount": [_("金额最多保留两位小数。")]})
     if not (adjustment_reason or "").strip():
         raise ValidationError({"adjustment_reason": [_("核定金额与测算金额不同，请填写调整理由。")]})
     return amount
@@ -382,12 +385,14 @@ def sign_off(*, actor, claim_id, action, opinion="", adjusted_amount=None, adjus
             # Held on the claim until the round completes; the third approval freezes it.
             claim.approved_amount = adjusted
             claim.adjustment_reason = adjustment_reason.strip() if adjusted is not None else ""
-        if wf_action.decision == SignOff.Decision.RETURN:
-            claim.return_for_changes()
+        if wf_action.decision in (SignOff.Decision.RETURN, SignOff.Decision.REJECT):
+            if wf_action.decision == SignOff.Decision.RETURN:
+                claim.return_for_changes()
+            else:
+                claim.reject()
             claim.return_reason = opinion
-        elif wf_action.decision == SignOff.Decision.REJECT:
-            claim.reject()
-            claim.return_reason = opinion
+            # The round ends: an adjusted amount held from the industry department's approval lapses with it.
+            claim.approved_amount, claim.adjustment_reason = None, ""
         elif approvals == set(SignOff.Department.values):
             claim.approve()
             if not claim.adjustment_reason:

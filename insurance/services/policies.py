@@ -62,10 +62,10 @@ def _money(value, field):
         _refuse(field, _("请输入金额（元）。"))
     if not amount.is_finite() or amount <= 0:
         _refuse(field, _("金额必须大于零。"))
+    if amount >= Decimal("1e14"):  # before quantize, which raises InvalidOperation past 28 digits
+        _refuse(field, _("金额过大。"))
     if amount != amount.quantize(Decimal("0.01")):
         _refuse(field, _("金额最多保留两位小数。"))
-    if amount >= Decimal("1e14"):
-        _refuse(field, _("金额过大。"))
     return amount.quantize(Decimal("0.01"))
 
 
