@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.roles import roles_of
 from recognition.models import Recognition
 
+from .. import workflow
 from ..exports import policies_workbook
 from ..forms import PolicyFilterForm, PolicyForm, unit_formset, unit_rows
 from ..models import Policy
@@ -143,10 +144,12 @@ def policy_detail(request, pk):
     own = policy.enterprise_id in enterprise_ids(request.user)
     from ..queries import claims_visible_to
 
+    claims = list(claims_visible_to(request.user).filter(policies=policy).order_by("-created_at"))
+    for claim in claims:  # the enterprise sees its applicant labels, as on the claim pages
+        claim.state_text = workflow.APPLICANT_LABELS[claim.state] if own else claim.get_state_display()
     return render(request, "insurance/policy_detail.html", {
         "policy": policy, "units": list(policy.units.all()), "own": own,
-        "can_edit": own and _editable(request.user, policy),
-        "claims": list(claims_visible_to(request.user).filter(policies=policy).order_by("-created_at")),
+        "can_edit": own and _editable(request.user, policy), "claims": claims,
         "renewals": list(policies_visible_to(request.user).filter(renewal_of=policy)),
     })
 

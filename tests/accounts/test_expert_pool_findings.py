@@ -1,5 +1,4 @@
-"""Defects found in the review of the expert pool: each test failed before its fix (or is marked xfail where the
-fix belongs to a module another engineer is editing)."""
+"""Defects found in the review of the expert pool: each test failed before its fix."""
 
 import pytest
 from django.core.exceptions import ValidationError

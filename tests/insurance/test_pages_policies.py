@@ -178,3 +178,14 @@ def test_policy_list_constant_queries(client, world, django_assert_num_queries):
         steps.eligible_recognition(world)
     with django_assert_num_queries(one):
         client.get(reverse("policy_list"))
+
+
+def test_policy_page_shows_the_enterprise_its_own_labels_and_staff_theirs(client, world):
+    claim = steps.submitted(world)
+    policy = claim.policies.get()
+    client.force_login(world.ent_hz_user)
+    assert "地方经信部门初审中" in client.get(reverse("policy_detail", args=[policy.pk])).content.decode()
+    client.force_login(world.province_user)
+    staff = client.get(reverse("policy_detail", args=[policy.pk]))
+    assert staff.status_code == 200
+    assert "地方经信部门初审中" not in staff.content.decode()
