@@ -89,18 +89,40 @@ ACTIONS = {
 }
 
 
+def _county_bureau_staff(region_ids):
+    """Active staff of approved county industry bureaus in these counties (who does a county's local review)."""
+    return Membership.objects.filter(
+        role=R.COUNTY_STAFF, user__is_active=True, organisation__kind=Organisation.Kind.BUREAU,
+        organisation__department=Organisation.Department.INDUSTRY, organisation__region_id__in=region_ids,
+        organisation__status=Organisation.Status.APPROVED,
+    )
+
+
 def local_level(claim):
     """Who does the local preliminary review: 'county' when the claim's county has an approved industry bureau
-    with staff, else 'city'. Cached on the instance."""
+    with staff, else 'city'. Cached on the instance (prefill() fills it for a whole list)."""
     cached = getattr(claim, "_local_level", None)
     if cached is None:
-        has_county = Membership.objects.filter(
-            role=R.COUNTY_STAFF, user__is_active=True, organisation__kind=Organisation.Kind.BUREAU,
-            organisation__department=Organisation.Department.INDUSTRY, organisation__region_id=claim.region_id,
-            organisation__status=Organisation.Status.APPROVED,
-        ).exists()
+        has_county = _county_bureau_staff([claim.region_id]).exists()
         cached = claim._local_level = "county" if has_county else "city"
     return cached
+
+
+def prefill(claims):
+    """Fill the per-claim caches of local_level and signed_departments for a list of claims in two queries, so
+    available_actions costs no query per row."""
+    if not claims:
+        return
+    counties = set(_county_bureau_staff({c.region_id for c in claims})
+                   .values_list("organisation__region_id", flat=True))
+    signed = {}
+    rows = SignOff.objects.filter(claim_id__in=[c.pk for c in claims]).values_list("claim_id", "review_round",
+                                                                                   "department")
+    for claim_id, review_round, department in rows:
+        signed.setdefault((claim_id, review_round), set()).add(department)
+    for c in claims:
+        c._local_level = "county" if c.region_id in counties else "city"
+        c._signed_departments = signed.get((c.pk, c.review_round), set())
 
 
 def _province_member(roles, role, department):

@@ -18,12 +18,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Membership, Organisation
+from accounts.models import Membership
 from accounts.roles import roles_of
 from certification.queries import is_id
 
 from .. import workflow
-from ..models import Claim, ClaimDocument, Policy, PolicyUnit, SignOff
+from ..models import Claim, ClaimDocument, Policy, PolicyUnit
 from ..queries import claims_visible_to
 from ..services import claims as services
 from ..services import computation
@@ -85,27 +85,6 @@ def is_applicant(user):
     return roles.has(R.ENTERPRISE) and not roles.bureau_regions and not roles.is_province
 
 
-def prefill_workflow_caches(claims):
-    """Fill the per-claim caches of insurance.workflow (local_level, signed_departments) for a page of claims in
-    two queries, so available_actions costs no query per row."""
-    if not claims:
-        return
-    counties = set(Membership.objects.filter(
-        role=R.COUNTY_STAFF, user__is_active=True, organisation__kind=Organisation.Kind.BUREAU,
-        organisation__department=Organisation.Department.INDUSTRY,
-        organisation__region_id__in={c.region_id for c in claims},
-        organisation__status=Organisation.Status.APPROVED,
-    ).values_list("organisation__region_id", flat=True))
-    signed = {}
-    rows = SignOff.objects.filter(claim_id__in=[c.pk for c in claims]).values_list("claim_id", "review_round",
-                                                                                   "department")
-    for claim_id, review_round, department in rows:
-        signed.setdefault((claim_id, review_round), set()).add(department)
-    for c in claims:
-        c._local_level = "county" if c.region_id in counties else "city"
-        c._signed_departments = signed.get((c.pk, c.review_round), set())
-
-
 @extend_schema_view(
     list=extend_schema(summary="补偿申请列表（企业：本企业；市县经信局：本地区已提交的；省级部门：全部已提交的）",
                        parameters=LIST_PARAMETERS),
@@ -142,7 +121,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         qs = (filtered_claims(request).annotate(policy_count=Count("policies", distinct=True)).defer("working")
               .order_by("-created_at", "-id"))
         page = self.paginate_queryset(qs)
-        prefill_workflow_caches(page)
+        workflow.prefill(page)
         return self.get_paginated_response(ClaimSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
