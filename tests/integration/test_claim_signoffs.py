@@ -3,7 +3,7 @@ a barrier. Different departments signing at the same moment are all recorded and
 the move to approved is never missed; one department signing twice at once lands once."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
@@ -62,7 +62,9 @@ def test_one_department_twice_at_once_lands_once(transactional_db, world, eager)
     ok = [o for o in outcomes if isinstance(o, Claim)]
     refused = [o for o in outcomes if not isinstance(o, Claim)]
     assert len(ok) == 1 and len(refused) == 1, outcomes
-    assert isinstance(refused[0], ValidationError), repr(refused[0])
+    # Refused as already signed (ValidationError) or, when the reject landed first and ended the round, as no
+    # longer an action of finance's in that state (PermissionDenied): which one depends on the order.
+    assert isinstance(refused[0], ValidationError | PermissionDenied), repr(refused[0])
     assert SignOff.objects.filter(claim=claim, department="finance").count() == 1
 
 

@@ -5,7 +5,7 @@ over the configured number and no pair twice; two proposals for one application 
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
@@ -143,7 +143,9 @@ def test_submit_and_remove_at_once_never_both_succeed(transactional_db, world, e
     succeeded = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(succeeded) == 1, outcomes
     [refused] = [o for o in outcomes if isinstance(o, Exception)]
-    assert isinstance(refused, ValidationError), repr(refused)
+    # The removal is refused once the sheet is in (ValidationError); the submit, once the expert is removed,
+    # no longer finds the sheet among theirs (PermissionDenied): which one depends on the order.
+    assert isinstance(refused, ValidationError | PermissionDenied), repr(refused)
     state = Assignment.objects.get(pk=a.pk).state
     sheet_state = ScoreSheet.objects.get(pk=a.sheet.pk).state
     assert (state, sheet_state) in {("accepted", "submitted"), ("removed", "draft")}
