@@ -32,6 +32,12 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Reverse proxies in front of the application that append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# 政府首购 (procurement): the OCDS ocid prefix registered with the Open Contracting Partnership ("ocds-" + 6
+# characters), the publisher named in every package, and the public-tender threshold above which a single-source
+# purchase needs a public notice (浙江 2021–: goods and services 400万元).
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-zjsgtt")
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="浙江省经济和信息化厅")
+PROCUREMENT_TENDER_THRESHOLD = env.int("PROCUREMENT_TENDER_THRESHOLD", default=4_000_000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,6 +185,14 @@ CELERY_BEAT_SCHEDULE = {
     "recognition-expire": {
         "task": "recognition.tasks.expire_recognitions",
         "schedule": crontab(hour=0, minute=11),
+    },
+    "procurement-close-due-notices": {
+        "task": "procurement.tasks.close_due_notices",
+        "schedule": 60.0,
+    },
+    "procurement-send-objection-replies": {
+        "task": "procurement.tasks.send_objection_replies",
+        "schedule": 300.0,
     },
     "accounts-purge-unverified": {
         "task": "accounts.tasks.purge_unverified_registrations",

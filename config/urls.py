@@ -27,6 +27,7 @@ api_v1 = [
     path("review/", include("review.api_urls")),
     path("", include("recognition.api_urls")),
     path("insurance/", include("insurance.api_urls")),
+    path("procurement/", include("procurement.api_urls")),
 ]
 
 urlpatterns = [
@@ -57,6 +58,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("", include("recognition.urls")),
     path("insurance/", include("insurance.urls")),
+    path("procurement/", include("procurement.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

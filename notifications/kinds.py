@@ -38,6 +38,10 @@ KINDS = {
         Kind("recognition.revoked", _("认定已撤销"), email_optional=False),
         Kind("claim.to_review", _("保险补偿申请待审核")),
         Kind("claim.decision", _("保险补偿审核结果"), email_optional=False),
+        Kind("account.buyer_invited", _("采购人账号开通"), email_optional=False),
+        Kind("purchase.objection", _("单一来源公示异议待补充论证")),
+        Kind("purchase.notice_closed", _("单一来源公示已结束")),
+        Kind("purchase.awarded", _("政府首购成交")),
     ]
 }
 

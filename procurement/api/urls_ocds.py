@@ -1,0 +1,3 @@
+"""api/urls_ocds (routes added by the feature)."""
+
+urlpatterns = []

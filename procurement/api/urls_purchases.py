@@ -1,0 +1,3 @@
+"""api/urls_purchases (routes added by the feature)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""api/urls_stats (routes added by the feature)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""urls_buyers (routes added by the feature)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""urls_public (routes added by the feature)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""urls_purchases (routes added by the feature)."""
+
+urlpatterns = []

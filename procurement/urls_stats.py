@@ -1,0 +1,3 @@
+"""urls_stats (routes added by the feature)."""
+
+urlpatterns = []
