@@ -21,6 +21,7 @@ def _public():
         _link(_("异议查询"), "objection_status"),
         _link(_("推广应用指导目录"), "catalogue"),
         _link(_("证书查验"), "verify"),
+        _link(_("单一来源公示"), "public_notice_list"),
     ]
 
 
@@ -48,6 +49,21 @@ def _insurance(codes, province, enterprise):
     return _group(_("保险补偿"), children)
 
 
+def _procurement(codes, province):
+    """政府首购: a buyer's own projects; the purchases for the bureaus and the supplier enterprises; buyer
+    organisations and statistics for province industry staff (inside the group the list is 首购项目, so that no
+    entry repeats the group's name)."""
+    children = []
+    if R.BUYER in codes or province:
+        children.append(_link(_("首购项目"), "purchase_list"))
+    elif codes & (STAFF | {R.ENTERPRISE}):
+        children.append(_link(_("政府首购"), "purchase_list"))
+    if province:
+        children.append(_link(_("采购人管理"), "buyer_list"))
+        children.append(_link(_("首购统计"), "purchase_statistics"))
+    return _group(_("政府首购"), children)
+
+
 def menu_for(user):
     if user is None:
         return [*_public(), _link(_("登录"), "login"), _link(_("企业注册"), "register")]
@@ -72,6 +88,7 @@ def menu_for(user):
         _link(_("我的认定"), "recognition_mine") if enterprise else None,
     ]))
     items.append(_insurance(codes, province, enterprise))
+    items.append(_procurement(codes, province))
     items.append(_group(_("单位与专家"), [
         _link(_("注册审核"), "org_review_list") if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
         _link(_("单位名录"), "org_list") if codes & STAFF else None,

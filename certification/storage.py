@@ -5,10 +5,12 @@ result stays inside it."""
 import hashlib
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404
 
 TMP_DIR = "tmp"
 
@@ -67,6 +69,26 @@ def place(tmp, *, folder, ext):
     return relative
 
 
+@contextmanager
+def placing(tmp):
+    """For the block that stores a received temporary file and writes its row: yields put(folder=…, ext=…),
+    which moves the file there (place) and answers the relative path. If the block raises (a refusal under the
+    lock, a rollback), the temporary file and the placed file are both removed."""
+    placed = []
+
+    def put(*, folder, ext):
+        placed.append(place(tmp, folder=folder, ext=ext))
+        return placed[-1]
+
+    try:
+        yield put
+    except BaseException:
+        discard(tmp)
+        for relative in placed:
+            discard(resolve(relative))
+        raise
+
+
 def discard(path):
     """Remove a file if it exists (a refused or rolled-back upload)."""
     try:
@@ -78,3 +100,20 @@ def discard(path):
 def open_private(relative):
     """A binary read handle on a stored file."""
     return open(resolve(relative), "rb")
+
+
+def open_for_download(relative, after_open=None):
+    """A binary read handle on a stored file, or Http404 when the file is missing (what a download answers).
+    after_open (the audit of the download, say) runs once the file is open; if it raises, the handle is closed
+    and the error goes on."""
+    try:
+        handle = open_private(relative)
+    except FileNotFoundError:
+        raise Http404 from None
+    if after_open is not None:
+        try:
+            after_open()
+        except BaseException:
+            handle.close()
+            raise
+    return handle

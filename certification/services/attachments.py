@@ -61,6 +61,40 @@ def _refuse(field, message):
     raise ValidationError({field: [message]})
 
 
+def receive_upload(uploaded_file, *, max_bytes):
+    """Stream an upload to a temporary file under the private root, hashing it. An empty file, or one over
+    max_bytes (as declared, or as it streams: the declared size may lie), is refused under "file" and leaves no
+    file behind. Answers storage.receive's (temporary path, size, sha256 hex, first bytes); the caller judges
+    the format and then places or discards the temporary file."""
+    too_large = _("文件超过 %(n)s MB 的大小限制。") % {"n": f"{round(max_bytes / (1024 * 1024), 2):g}"}
+    declared = getattr(uploaded_file, "size", None)
+    if declared == 0:
+        _refuse("file", _("文件为空。"))
+    if declared is not None and declared > max_bytes:
+        _refuse("file", too_large)
+    try:
+        tmp, size, sha256, head = storage.receive(uploaded_file.chunks(), max_bytes=max_bytes)
+    except storage.TooLarge:
+        _refuse("file", too_large)
+    if size == 0:
+        storage.discard(tmp)
+        _refuse("file", _("文件为空。"))
+    return tmp, size, sha256, head
+
+
+def receive_pdf(uploaded_file, *, max_bytes, fallback_name, not_pdf_message=None):
+    """Receive an upload that must be a PDF (judged by its bytes, not its name) of at most max_bytes (see
+    receive_upload). Answers (temporary path, size, sha256 hex, sanitised name ending in .pdf); a refusal raises
+    ValidationError under "file" and leaves no file behind. Shared by the private PDF documents of insurance
+    claims and government purchases."""
+    tmp, size, sha256, head = receive_upload(uploaded_file, max_bytes=max_bytes)
+    if detect_kind(head) != "pdf":
+        storage.discard(tmp)
+        _refuse("file", not_pdf_message or _("只接受 PDF 文件（按文件内容判断，不看扩展名）。"))
+    name = sanitise_name(getattr(uploaded_file, "name", ""), ext="pdf", fallback=fallback_name)
+    return tmp, size, sha256, name
+
+
 def _editable(actor, application_id):
     """The locked application if the actor may change its attachments now (404 out of scope, 403 otherwise)."""
     app = _lock(actor, application_id)
@@ -105,20 +139,8 @@ def upload_attachment(*, actor, application_id, type, uploaded_file):
     rule = _rule(app, type)
     _check_count(app, type, rule)
     max_bytes = int(float(rule.get("max_mb", 20)) * 1024 * 1024)
-    declared = getattr(uploaded_file, "size", None)
-    if declared == 0:
-        _refuse("file", _("文件为空。"))
-    too_large = _("文件超过 %(n)s MB 的大小限制。") % {"n": rule.get("max_mb")}
-    if declared is not None and declared > max_bytes:
-        _refuse("file", too_large)
-    try:
-        tmp, size, sha256, head = storage.receive(uploaded_file.chunks(), max_bytes=max_bytes)
-    except storage.TooLarge:
-        _refuse("file", too_large)
-    final = None
-    try:
-        if size == 0:
-            _refuse("file", _("文件为空。"))
+    tmp, size, sha256, head = receive_upload(uploaded_file, max_bytes=max_bytes)
+    with storage.placing(tmp) as put:
         kind = detect_kind(head)
         formats = rule.get("formats") or [FORMAT_PDF]
         if kind is None or KINDS[kind][0] not in formats:
@@ -131,18 +153,13 @@ def upload_attachment(*, actor, application_id, type, uploaded_file):
         with transaction.atomic():
             app = _editable(actor, application_id)
             _check_count(app, type, _rule(app, type))
-            final = storage.place(tmp, folder=f"applications/{app.pk}", ext=ext)
+            final = put(folder=f"applications/{app.pk}", ext=ext)
             attachment = Attachment.objects.create(
                 application=app, type=type, name=name, path=final, content_type=content_type, size=size,
                 sha256=sha256, uploaded_by=actor,
             )
             record(action="attachment.uploaded", actor=actor, organisation=app.enterprise, obj=attachment,
                    after={"application": app.pk, "name": name, "type": type, "size": size, "sha256": sha256})
-    except BaseException:
-        storage.discard(tmp)
-        if final is not None:
-            storage.discard(storage.resolve(final))
-        raise
     return attachment
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import roles_of
 from audit.services import record
 from certification import storage
-from certification.services.attachments import detect_kind, sanitise_name
+from certification.services.attachments import receive_pdf
 
 from .. import workflow
 from ..models import Claim, ClaimDocument
@@ -62,38 +62,18 @@ def upload_document(*, actor, claim_id, type, uploaded_file):
     # A first look without the lock, so nothing is read for a claim the actor may not change.
     claim = _editable(actor, claim_id, lock=False)
     _check_type_and_count(claim, type)
-    declared = getattr(uploaded_file, "size", None)
-    too_large = _("文件超过 %(n)s MB 的大小限制。") % {"n": MAX_MB}
-    if declared == 0:
-        _refuse("file", _("文件为空。"))
-    if declared is not None and declared > MAX_BYTES:
-        _refuse("file", too_large)
-    try:
-        tmp, size, sha256, head = storage.receive(uploaded_file.chunks(), max_bytes=MAX_BYTES)
-    except storage.TooLarge:
-        _refuse("file", too_large)
-    final = None
-    try:
-        if size == 0:
-            _refuse("file", _("文件为空。"))
-        if detect_kind(head) != "pdf":
-            _refuse("file", _("申请材料只接受 PDF 文件（按文件内容判断，不看扩展名）。"))
-        name = sanitise_name(getattr(uploaded_file, "name", ""), ext="pdf",
-                             fallback=str(ClaimDocument.Type(type).label))
-        with transaction.atomic():
-            claim = _editable(actor, claim_id, lock=True)
-            _check_type_and_count(claim, type)
-            final = storage.place(tmp, folder=f"claims/{claim.pk}", ext="pdf")
-            document = ClaimDocument.objects.create(claim=claim, type=type, name=name, path=final, size=size,
-                                                    sha256=sha256, uploaded_by=actor)
-            record(action="claim.document_uploaded", actor=actor, organisation=claim.enterprise, obj=document,
-                   after={"claim": claim.pk, "number": claim.number, "name": name, "type": type, "size": size,
-                          "sha256": sha256})
-    except BaseException:
-        storage.discard(tmp)
-        if final is not None:
-            storage.discard(storage.resolve(final))
-        raise
+    tmp, size, sha256, name = receive_pdf(
+        uploaded_file, max_bytes=MAX_BYTES, fallback_name=str(ClaimDocument.Type(type).label),
+        not_pdf_message=_("申请材料只接受 PDF 文件（按文件内容判断，不看扩展名）。"))
+    with storage.placing(tmp) as put, transaction.atomic():
+        claim = _editable(actor, claim_id, lock=True)
+        _check_type_and_count(claim, type)
+        final = put(folder=f"claims/{claim.pk}", ext="pdf")
+        document = ClaimDocument.objects.create(claim=claim, type=type, name=name, path=final, size=size,
+                                                sha256=sha256, uploaded_by=actor)
+        record(action="claim.document_uploaded", actor=actor, organisation=claim.enterprise, obj=document,
+               after={"claim": claim.pk, "number": claim.number, "name": name, "type": type, "size": size,
+                      "sha256": sha256})
     return document
 
 
@@ -130,18 +110,13 @@ def open_document(*, actor, document_id):
     )
     if document is None:
         raise Http404
-    try:
-        handle = storage.open_private(document.path)
-    except FileNotFoundError:
-        raise Http404 from None
     claim: Claim = document.claim
-    if not is_own_claim(actor, claim):
-        try:
-            orgs = [o for o in roles_of(actor).organisations() if o.kind != "enterprise"]
-            record(action="claim.document_downloaded", actor=actor, organisation=orgs[0] if orgs else None,
-                   obj=document, after={"claim": claim.pk, "number": claim.number, "name": document.name,
-                                        "type": document.type, "sha256": document.sha256})
-        except BaseException:
-            handle.close()
-            raise
+
+    def audit_download():
+        orgs = [o for o in roles_of(actor).organisations() if o.kind != "enterprise"]
+        record(action="claim.document_downloaded", actor=actor, organisation=orgs[0] if orgs else None,
+               obj=document, after={"claim": claim.pk, "number": claim.number, "name": document.name,
+                                    "type": document.type, "sha256": document.sha256})
+
+    handle = storage.open_for_download(document.path, None if is_own_claim(actor, claim) else audit_download)
     return document, handle

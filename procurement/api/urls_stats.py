@@ -1,3 +1,10 @@
-"""api/urls_stats (routes added by the feature)."""
+"""API routes of the first-purchase statistics (/api/v1/procurement/stats/)."""
 
-urlpatterns = []
+from django.urls import path
+
+from .stats import PurchaseStatisticsExportView, PurchaseStatisticsView
+
+urlpatterns = [
+    path("stats/", PurchaseStatisticsView.as_view(), name="api-procurement-statistics"),
+    path("stats/export.xlsx", PurchaseStatisticsExportView.as_view(), name="api-procurement-statistics-export"),
+]
