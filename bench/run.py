@@ -9,6 +9,7 @@
     .venv/bin/python bench/run.py review_assign review_ranking   # expert review: auto-assign, ranking (own database)
     .venv/bin/python bench/run.py certificates     # certificate PDFs: HarfBuzz vs fontTools, 300 through a worker
     .venv/bin/python bench/run.py insurance_recompute   # eligibility and amount of 10,000 claims (own database)
+    .venv/bin/python bench/run.py ocds_export      # OCDS export: 50,000 releases streamed, peak memory (own database)
 
 The runner creates its benchmark database if missing, migrates it, (re)generates the data set when its row
 counts differ from the requested size (or with --regenerate), checks that the API and the baseline give
@@ -38,7 +39,8 @@ RESULTS_DIR = common.ROOT / "bench" / "results"
 # Expert review (issue 4): each in a child process on its own database, the list database's name + "_review".
 REVIEW_SCENARIOS = {"review_assign": "review_assign.py", "review_ranking": "review_ranking.py"}
 # Certificates (issue 5): rendering (HarfBuzz vs fontTools) and a real worker, in a child process on …_certificates.
-CHILD_SCENARIOS = {"certificates": "certificates.py", "insurance_recompute": "insurance_recompute.py"}
+CHILD_SCENARIOS = {"certificates": "certificates.py", "insurance_recompute": "insurance_recompute.py",
+                   "ocds_export": "ocds_export.py"}
 TINY_RESULTS_DIR = common.ROOT / "var" / "bench"
 
 
@@ -406,9 +408,11 @@ def main(argv=None):
     for name in children:
         from bench.certificates import certificates_url
         from bench.insurance_recompute import insurance_url
+        from bench.ocds_export import ocds_url
 
-        # Each on its own database: …_certificates, …_insurance.
-        own_url = {"certificates": certificates_url, "insurance_recompute": insurance_url}[name](url)
+        # Each on its own database: …_certificates, …_insurance, …_ocds.
+        own_url = {"certificates": certificates_url, "insurance_recompute": insurance_url,
+                   "ocds_export": ocds_url}[name](url)
         command = [sys.executable, str(Path(__file__).resolve().parent / CHILD_SCENARIOS[name]), "--database-url",
                    own_url, "--out", str(out)]
         command += ["--tiny"] if args.tiny else []
