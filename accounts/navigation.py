@@ -49,18 +49,22 @@ def _insurance(codes, province, enterprise):
     return _group(_("保险补偿"), children)
 
 
-def _procurement(codes, province):
-    """政府首购: a buyer's own projects; the purchases for the bureaus and the supplier enterprises; buyer
-    organisations and statistics for province industry staff (inside the group the list is 首购项目, so that no
-    entry repeats the group's name)."""
+def _procurement(codes, province, *, province_level=False, buyer_admin=False):
+    """政府首购: a buyer's own projects (and, for an admin of a buyer organisation, its users); the purchases for
+    the bureaus and the supplier enterprises; buyer organisations for province industry staff; the statistics
+    for every province-level department (procurement.statistics.can_view_statistics). Inside the group the list
+    is 首购项目, so that no entry repeats the group's name; alone it is 政府首购 (首购项目 for a buyer)."""
     children = []
-    if R.BUYER in codes or province:
+    if R.BUYER in codes or province or codes & (STAFF | {R.ENTERPRISE}):
         children.append(_link(_("首购项目"), "purchase_list"))
-    elif codes & (STAFF | {R.ENTERPRISE}):
-        children.append(_link(_("政府首购"), "purchase_list"))
     if province:
         children.append(_link(_("采购人管理"), "buyer_list"))
+    elif buyer_admin:
+        children.append(_link(_("本单位用户"), "buyer_list"))
+    if province_level:
         children.append(_link(_("首购统计"), "purchase_statistics"))
+    if len(children) == 1 and R.BUYER not in codes and not province:
+        return _link(_("政府首购"), "purchase_list") if children[0]["url"] == reverse("purchase_list") else children[0]
     return _group(_("政府首购"), children)
 
 
@@ -88,7 +92,15 @@ def menu_for(user):
         _link(_("我的认定"), "recognition_mine") if enterprise else None,
     ]))
     items.append(_insurance(codes, province, enterprise))
-    items.append(_procurement(codes, province))
+    roles = roles_of(user)
+    items.append(
+        _procurement(
+            codes,
+            province,
+            province_level=roles.is_province or user.is_superuser,
+            buyer_admin=any(m.role == R.BUYER and m.is_admin for m in roles.memberships),
+        )
+    )
     items.append(_group(_("单位与专家"), [
         _link(_("注册审核"), "org_review_list") if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
         _link(_("单位名录"), "org_list") if codes & STAFF else None,

@@ -42,6 +42,8 @@ KINDS = {
         Kind("purchase.objection", _("单一来源公示异议待补充论证")),
         Kind("purchase.notice_closed", _("单一来源公示已结束")),
         Kind("purchase.awarded", _("政府首购成交")),
+        Kind("purchase.notice_published", _("单一来源公示已发布")),
+        Kind("purchase.cancelled", _("政府首购项目终止")),
     ]
 }
 

@@ -5,7 +5,9 @@ The services enforce it; pages and the API render only `available_actions(purcha
     draft           edit, save_notice   buyer
     draft           publish_notice      buyer   single source, the notice filled in with at least one expert
     draft           award               buyer   no notice required: not single source, or budget below the
-                                                public-tender threshold (settings.PROCUREMENT_TENDER_THRESHOLD)
+                                                public-tender threshold (settings.PROCUREMENT_TENDER_THRESHOLD);
+                                                the service also refuses a single-source award amount at or
+                                                above it without a notice
     notice          justify             buyer   answers open objections (also in pending_award)
     notice          close_notice        beat    when ends_at has passed (not a user action)
     pending_award   award               buyer   no open objection; the recognition valid on the award date
@@ -53,9 +55,11 @@ ACTIONS = {
 }
 
 
-def needs_notice(purchase):
-    """Single source at or above the public-tender threshold must be announced for 5 working days (domain §8)."""
-    return purchase.method == M.SINGLE_SOURCE and purchase.budget >= settings.PROCUREMENT_TENDER_THRESHOLD
+def needs_notice(purchase, *, amount=None):
+    """Single source at or above the public-tender threshold must be announced for 5 working days (domain §8): by
+    its budget, or by the award amount when given (a budget just under the threshold must not skip the notice)."""
+    value = purchase.budget if amount is None else amount
+    return purchase.method == M.SINGLE_SOURCE and value >= settings.PROCUREMENT_TENDER_THRESHOLD
 
 
 def _condition_holds(purchase, code):

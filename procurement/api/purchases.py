@@ -8,7 +8,7 @@ services of procurement.services, which check the table again under the row lock
 but does not act for its buyer gets 403, a refused value 400 naming the field.
 
 Buyer organisations (buyers/): province industry staff list and register them; they and a buyer organisation's
-admin read its members and invite users (procurement.services.buyers).
+admin read its members, invite users and send an invitation again (procurement.services.buyers).
 
 The public (no login) reads the purchases of procurement.queries.public_purchases (a published notice or an
 award), never an objector's identity nor a private document, and files objections while a notice runs
@@ -42,6 +42,7 @@ from ..views.public import ATTEMPT_LIMIT, OBJECTION_LIMIT, STATUS_LIMIT
 from .serializers import (
     BuyerDetailSerializer,
     BuyerInviteSerializer,
+    BuyerResendSerializer,
     BuyerSerializer,
     BuyerWriteSerializer,
     NoticePreviewQuerySerializer,
@@ -585,3 +586,24 @@ class BuyerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         s.is_valid(raise_exception=True)
         invite_buyer_user(actor=request.user, organisation_id=int(pk), **s.validated_data)
         return self._detail(pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="重新发送设置密码的邀请（省经信厅或本单位管理员）：尚未设置密码的用户",
+        request=BuyerResendSerializer,
+        responses=BuyerDetailSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="resend-invitation")
+    def resend_invitation(self, request, pk=None):
+        from ..services.buyers import resend_buyer_invitation
+
+        if not is_id(pk) or not _buyer_rows(request.user).filter(pk=pk).exists():
+            raise Http404
+        s = BuyerResendSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        member = Membership.objects.filter(
+            organisation_id=pk, role=Membership.Role.BUYER, user__username=s.validated_data["username"]
+        ).first()
+        if member is None:
+            raise Http404
+        resend_buyer_invitation(actor=request.user, organisation_id=int(pk), user_id=member.user_id)
+        return self._detail(pk)

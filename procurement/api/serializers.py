@@ -738,3 +738,7 @@ class BuyerInviteSerializer(serializers.Serializer):
         max_length=254, allow_blank=True, label=_("电子邮箱"), help_text=_("设置密码的链接发送到该邮箱")
     )
     is_admin = serializers.BooleanField(required=False, default=False, label=_("单位管理员"))
+
+
+class BuyerResendSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, label=_("登录用户名"), help_text=_("尚未设置密码的本单位用户"))

@@ -4,10 +4,12 @@ flagged, 政府采购法 §46), then delivery and acceptance (验收 completes t
 
 The award is refused while an objection awaits its supplementary justification, while a notice is required and
 has not run (a single-source purchase at or above the public-tender threshold goes through the notice first), on
-a date in the future or before the notice's end, and for an amount that is not positive."""
+a date in the future or before the notice's end, for an amount that is not positive, and for a single-source
+award reaching the threshold without a notice (a budget set just under it must not skip the notice)."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from audit.services import snapshot
 from notifications.services import notify
 
+from .. import workflow
 from ..models import CONTRACT_DUE_DAYS, Contract, PurchaseObjection
 from .purchases import (
     AUDIT_FIELDS,
@@ -28,6 +31,7 @@ from .purchases import (
     enterprise_users,
     link,
     lock,
+    locked_recognition,
     not_future,
     recognition_refusal,
     refuse,
@@ -49,7 +53,8 @@ def record_award(*, actor, purchase_id, awarded_on, amount):
     """确定成交 of a purchase pending award, or of a draft that needs no notice (not single source, or below the
     public-tender threshold). Refused: open objections ("__all__"), a notice still required or running
     ("__all__"), the recognition not valid on awarded_on ("awarded_on", recognition_refusal's reason), a future
-    date or one before the notice's end ("awarded_on"), an amount ≤ 0 ("amount").
+    date or one before the notice's end ("awarded_on"), an amount ≤ 0, or a single-source amount at or above the
+    public-tender threshold without a published notice ("amount").
 
     Side effects: state → awarded, awarded_on, award_amount; an audit event; the supplier enterprise's users told
     (purchase.awarded).
@@ -79,9 +84,16 @@ def record_award(*, actor, purchase_id, awarded_on, amount):
             elif end is not None and day < end:
                 problem = _("成交日期不能早于单一来源公示期满之日（%(d)s）。") % {"d": end.isoformat()}
             else:
-                problem = recognition_refusal(purchase.recognition, day)
+                problem = recognition_refusal(locked_recognition(purchase), day)
             if problem:
                 errors.setdefault("awarded_on", []).append(problem)
+        if amount is not None and _notice_end_date(purchase) is None and workflow.needs_notice(purchase, amount=amount):
+            errors.setdefault("amount", []).append(
+                _(
+                    "成交金额达到公开招标数额标准（%(t)s 元），单一来源采购须先发布单一来源公示，公示期满后方可确定成交。"
+                )
+                % {"t": f"{settings.PROCUREMENT_TENDER_THRESHOLD:,}"}
+            )
         if errors:
             raise ValidationError(errors)
         before = snapshot(purchase, AUDIT_FIELDS)

@@ -1,6 +1,7 @@
 """采购人: province industry staff register government buyer organisations (approved at once) and invite their users;
 an admin member of a buyer organisation invites colleagues too. An invited user gets a one-time set-password link
-by e-mail (account.buyer_invited), as experts do (accounts/experts.py)."""
+by e-mail (account.buyer_invited), as experts do (accounts/experts.py); while they have not set a password, the
+invitation can be sent again with a fresh link (the first may have expired)."""
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from accounts.models import Membership, Organisation, Region, User
 from accounts.roles import acting_organisation, roles_of
 from accounts.services import add_member, create_organisation
 from audit.services import record
+from certification.queries import is_id
 from notifications.services import notify
 
 from .purchases import clean_text, collect, parse_pk
@@ -52,7 +54,7 @@ def create_buyer(*, actor, name, uscc, region, contact_name="", contact_phone=""
     name = collect(errors, clean_text, name, "name", _("请填写采购人名称。"), 120)
     if not isinstance(region, Region):
         text = str(region or "").strip()
-        region = Region.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 18 else None
+        region = Region.objects.filter(pk=int(text)).first() if is_id(text) else None
     if region is None:
         errors["region"] = [_("请选择所在地区。")]
     elif region.level == Region.Level.PROVINCE:
@@ -145,4 +147,40 @@ def invite_buyer_user(*, actor, organisation_id, username, name, email, is_admin
             after={"organisation": org.pk, "username": user.username, "email": user.email, "is_admin": bool(is_admin)},
         )
         _invite(user, org)
+    return user
+
+
+def resend_buyer_invitation(*, actor, organisation_id, user_id):
+    """Send the set-password invitation again to a member of a buyer organisation who has not set a password yet
+    (the link lasts PASSWORD_RESET_TIMEOUT). Who: as invite_buyer_user. Refused under "user": a member who has
+    set a password, or whose account is disabled. Another organisation's user, or an organisation out of scope,
+    answers 404.
+
+    Side effects: an account.buyer_invited notification with a fresh link; an audit event.
+    """
+    org = buyers_visible_to(actor).filter(pk=parse_pk(organisation_id)).first()
+    if org is None:
+        raise Http404
+    if not _may_invite(actor, org):
+        raise PermissionDenied(_("只有省经信厅工作人员或本单位管理员可以开通采购人账号。"))
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update(of=("self",))
+            .filter(pk=parse_pk(user_id), memberships__organisation=org, memberships__role=R.BUYER)
+            .first()
+        )
+        if user is None:
+            raise Http404
+        if user.has_usable_password():
+            raise ValidationError({"user": [_("该用户已设置登录密码，无需再次邀请。")]})
+        if not user.is_active:
+            raise ValidationError({"user": [_("该用户的账号已停用，不能发送邀请。")]})
+        _invite(user, org)
+        record(
+            action="buyer.user_reinvited",
+            actor=actor,
+            organisation=acting_organisation(actor) or org,
+            obj=user,
+            after={"organisation": org.pk, "username": user.username, "email": user.email},
+        )
     return user

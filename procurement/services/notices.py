@@ -15,12 +15,27 @@ from notifications.services import notify
 from recognition.workdays import notice_period
 
 from ..models import MIN_NOTICE_WORKING_DAYS, NoticeExpert, Purchase, PurchaseObjection, SingleSourceNotice
-from .purchases import S, audit, buyer_users, clean_text, collect, link, lock, recognition_refusal, refuse, require
+from .purchases import (
+    S,
+    audit,
+    buyer_users,
+    clean_text,
+    collect,
+    enterprise_users,
+    link,
+    lock,
+    locked_recognition,
+    recognition_refusal,
+    refuse,
+    require,
+)
 
 MAX_WORKING_DAYS = 30
 MAX_EXPERTS = 30
 # A start a little in the past is "now" (the form was filled a few minutes ago); further back is refused.
 PUBLISH_GRACE = dt.timedelta(minutes=15)
+# A notice is scheduled at most a year ahead (and the working-day count stays far from the calendar's end).
+MAX_START_AHEAD = dt.timedelta(days=365)
 EXPERT_FIELDS = (("name", 60), ("employer", 120), ("title", 60))
 
 
@@ -71,6 +86,14 @@ def _clean_working_days(value):
     return days
 
 
+def _not_too_far(value, now):
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        refuse(_("请填写公示开始时间。"), "starts_at")
+    if value > now + MAX_START_AHEAD:
+        refuse(_("公示开始时间不能晚于一年之后。"), "starts_at")
+    return value
+
+
 def _clean_start(value, now):
     if value in (None, ""):
         return None
@@ -78,13 +101,20 @@ def _clean_start(value, now):
         refuse(_("请填写公示开始时间。"), "starts_at")
     if value < now - PUBLISH_GRACE:
         refuse(_("公示开始时间不能早于当前时间。"), "starts_at")
-    return value
+    return _not_too_far(value, now)
 
 
 def notice_preview(starts_at, working_days):
     """The period a notice starting at starts_at (None: now) would have: recognition.workdays.NoticePeriod
-    (ends_at, last_day, and warnings for years the holiday calendar does not know)."""
-    return notice_period(starts_at or timezone.now(), _clean_working_days(working_days))
+    (ends_at, last_day, and warnings for years the holiday calendar does not know). A start more than a year ahead
+    is refused under "starts_at", as save_notice refuses it."""
+    now = timezone.now()
+    errors = {}
+    start = collect(errors, _not_too_far, starts_at, now) if starts_at else now
+    days = collect(errors, _clean_working_days, working_days)
+    if errors:
+        raise ValidationError(errors)
+    return notice_period(start, days)
 
 
 def save_notice(
@@ -145,7 +175,8 @@ def publish_notice(*, actor, purchase_id):
     (recognition.workdays.notice_period). Refused when the notice is missing or has no expert, or when the
     recognition is no longer valid today (the reason, under "recognition").
 
-    Side effects: the notice's starts_at, ends_at, published_at; purchase → notice; an audit event.
+    Side effects: the notice's starts_at, ends_at, published_at; purchase → notice; an audit event; the supplier
+    enterprise's users told (purchase.notice_published).
     """
     with transaction.atomic():
         purchase = lock(actor, purchase_id)
@@ -154,7 +185,7 @@ def publish_notice(*, actor, purchase_id):
         if notice is None or not notice.experts.exists():
             refuse(_("请先填写单一来源公示（含至少一位论证专家）。"), "notice")
         now = timezone.now()
-        reason = recognition_refusal(purchase.recognition, timezone.localdate(now))
+        reason = recognition_refusal(locked_recognition(purchase), timezone.localdate(now))
         if reason:
             refuse(reason, "recognition")
         if notice.starts_at is not None and notice.starts_at < now - PUBLISH_GRACE:
@@ -175,6 +206,23 @@ def publish_notice(*, actor, purchase_id):
             before={"state": S.DRAFT, **before},
             after={"state": purchase.state, **_snapshot(notice), "calendar_unknown_years": list(period.unknown_years)},
         )
+        notify(
+            recipients=enterprise_users(purchase.supplier_id),
+            kind="purchase.notice_published",
+            subject=_("单一来源公示已发布：%(number)s") % {"number": purchase.number},
+            body=_(
+                "%(buyer)s 拟采用单一来源方式向贵单位采购“%(title)s”（%(number)s），公示期 %(start)s 至 %(end)s。"
+                "公示期满且无未补充论证的异议后，采购人方可确定成交。"
+            )
+            % {
+                "buyer": purchase.buyer.name,
+                "title": purchase.title,
+                "number": purchase.number,
+                "start": timezone.localtime(notice.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            link=link(purchase),
+        )
     return notice
 
 
@@ -188,6 +236,15 @@ def accepting_objections(purchase, now=None):
         and notice is not None
         and notice.published_at is not None
         and notice.starts_at <= now < notice.ends_at
+    )
+
+
+def notice_not_started(purchase, now=None):
+    """The notice is published with a start still ahead: objections are taken from its start on."""
+    now = now or timezone.now()
+    notice = getattr(purchase, "notice", None)
+    return bool(
+        purchase.state == S.NOTICE and notice is not None and notice.published_at is not None and notice.starts_at > now
     )
 
 

@@ -16,12 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Length
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, User
 from accounts.roles import roles_of
 from audit.services import record, snapshot
+from certification.queries import is_id
+from notifications.services import notify
 from recognition.models import Recognition
 
 from .. import workflow
@@ -58,8 +61,8 @@ EDITABLE = ("recognition_id", "title", "method", "method_details", "quantity", "
 
 
 def link(purchase):
-    """The purchase's page for its buyer, supplier and the bureaus (the pages helper's route)."""
-    return f"/procurement/purchases/{purchase.pk}/"
+    """The purchase's page for its buyer, supplier and the bureaus (the link of its notifications)."""
+    return reverse("purchase_detail", args=[purchase.pk])
 
 
 # --- who, and the gate --------------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def clean_ids(values, field):
     ids = []
     for value in values or []:
         text = str(value).strip()
-        if not text.isdigit() or len(text) > 18:
+        if not is_id(text):  # ASCII digits only: "²".isdigit() is True but int("²") raises
             refuse(_("编号无效：%(v)s") % {"v": text[:20]}, field)
         ids.append(int(text))
     return list(dict.fromkeys(ids))
@@ -230,10 +233,16 @@ def recognition_refusal(recognition, on_date):
     return None
 
 
+def locked_recognition(purchase):
+    """The purchase's recognition, re-read under its row lock: a revocation holds that lock while it writes
+    (recognition.services.recognitions.revoke), so a validity check made under it cannot miss one in flight."""
+    return Recognition.objects.select_for_update().get(pk=purchase.recognition_id)
+
+
 def _recognition(recognition_id):
     text = str(recognition_id or "").strip()
     rec = None
-    if text.isdigit() and len(text) <= 18:
+    if is_id(text):
         rec = Recognition.objects.select_related("enterprise").filter(pk=int(text)).first()
     if rec is None:
         refuse(_("请选择首台（套）认定产品。"), "recognition")
@@ -418,7 +427,8 @@ def cancel_purchase(*, actor, purchase_id, reason):
     """终止采购 of a draft, a purchase under notice or one pending award, with a reason. A running notice ends
     (closed now; no more objections).
 
-    Side effects: state → cancelled, cancel_reason, the notice's closed_at; an audit event.
+    Side effects: state → cancelled, cancel_reason, the notice's closed_at; an audit event; once past draft, the
+    supplier enterprise's users told (purchase.cancelled).
     """
     reason = clean_text(reason, "reason", _("请填写终止理由。"), 2000)
     with transaction.atomic():
@@ -441,4 +451,13 @@ def cancel_purchase(*, actor, purchase_id, reason):
             after=snapshot(purchase, AUDIT_FIELDS),
             reason=reason,
         )
+        if before["state"] != S.DRAFT:  # the supplier has seen it (a notice naming it): tell it of the end
+            notify(
+                recipients=enterprise_users(purchase.supplier_id),
+                kind="purchase.cancelled",
+                subject=_("政府首购项目终止：%(number)s") % {"number": purchase.number},
+                body=_("%(buyer)s 已终止采购项目“%(title)s”（%(number)s）。终止理由：%(reason)s")
+                % {"buyer": purchase.buyer.name, "title": purchase.title, "number": purchase.number, "reason": reason},
+                link=link(purchase),
+            )
     return purchase

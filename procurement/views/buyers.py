@@ -1,7 +1,7 @@
 """采购人单位 pages: the buyer organisations with their member counts (province industry staff: all of them, with a
 search; a buyer organisation's admin: their own), a new buyer organisation (province industry staff), and one
 organisation's members with their account status and the invitation of a new user (province industry staff, or an
-admin member of that organisation).
+admin member of that organisation), and the invitation sent again to a member who has not set a password.
 
 The writes are procurement.services.buyers.create_buyer and invite_buyer_user; their refusals show next to the
 field they name and nothing is written. An organisation outside the viewer's scope answers 404; a member who is
@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership, Region
 from accounts.roles import roles_of
@@ -223,3 +223,22 @@ def buyer_detail(request, pk):
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def buyer_member_invite(request, pk, user_pk):
+    """Send the set-password invitation again to a member who has not set a password (the link may have expired)."""
+    org = _buyers(request.user).filter(pk=pk).first()
+    if org is None:
+        raise Http404
+    if not (is_province_industry(request.user) or org.pk in admin_buyer_ids(request.user)):
+        raise PermissionDenied(_("只有省经信厅工作人员或本单位管理员可以管理采购人单位的用户。"))
+    try:
+        user = _services().resend_buyer_invitation(actor=request.user, organisation_id=org.pk, user_id=user_pk)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已重新发送设置密码的邀请到 %(email)s。") % {"email": user.email or user.username})
+    return redirect("buyer_detail", pk=org.pk)

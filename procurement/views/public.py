@@ -75,6 +75,7 @@ def public_notice_list(request):
 def _detail(request, purchase, *, form=None, status=200):
     notice = _published_notice(purchase)
     accepting = notice is not None and notice_services.accepting_objections(purchase)
+    not_started = notice_services.notice_not_started(purchase)
     experts, justifications, counts = [], [], {}
     if notice is not None:
         experts = list(notice.experts.order_by("position", "id"))
@@ -98,6 +99,7 @@ def _detail(request, purchase, *, form=None, status=200):
             "justifications": justifications,
             "objection_counts": counts,
             "accepting": accepting,
+            "not_started": not_started,
             "awarded": purchase.state in AWARDED_STATES,
             "contract": contract,
             "form": form or (ObjectionForm() if accepting else None),

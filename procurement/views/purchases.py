@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import roles_of
 from audit.models import AuditEvent
+from certification.queries import is_id
 from recognition.models import Recognition
 from recognition.queries import city_choices, verify_path
 
@@ -202,7 +203,7 @@ def purchase_new(request):
                 "limit": SEARCH_LIMIT,
             },
         )
-    if not chosen.isdigit():
+    if not is_id(chosen):  # ASCII digits that fit: "²".isdigit() is True, yet no id
         raise Http404
     recognition = get_object_or_404(Recognition.objects.select_related("city", "region"), pk=chosen)
     refusal = services.recognition_refusal(recognition, today)
@@ -348,6 +349,7 @@ def _detail_page(request, purchase, *, cancel_form=None, upload_form=None, actio
             "can_remove": buyer and purchase.state != S.COMPLETED,
             "action_errors": action_errors,
             "accepting": notice is not None and notice_services.accepting_objections(purchase),
+            "not_started": notice_services.notice_not_started(purchase),
             "refusal": services.recognition_refusal(purchase.recognition, today) if buyer else None,
             "needs_notice": workflow.needs_notice(purchase),
             "contract_due": contract_due,
@@ -429,13 +431,14 @@ def _more_rows(request):
 
 
 def _preview(start, days):
-    """The period the notice would have: from `start` (or now, as publishing now would) for `days` working days."""
+    """(the period the notice would have: from `start` (or now, as publishing now would) for `days` working days,
+    or None; the service's reasons when it cannot be computed)."""
     if not days:
-        return None
+        return None, []
     try:
-        return notice_services.notice_preview(start or timezone.now(), days)
-    except (ValueError, ValidationError):
-        return None
+        return notice_services.notice_preview(start, days), []
+    except ValidationError as exc:
+        return None, exc.messages
 
 
 def _default_contact(purchase):
@@ -459,14 +462,13 @@ def purchase_notice(request, pk):
         form.is_valid()
         d = getattr(form, "cleaned_data", {})
         errors = [e for name in ("starts_at", "working_days") for e in form.errors.get(name, [])]
+        preview = None
+        if not errors:
+            preview, errors = _preview(d.get("starts_at"), d.get("working_days"))
         return render(
             request,
             "procurement/_notice_preview.html",
-            {
-                "preview": None if errors else _preview(d.get("starts_at"), d.get("working_days")),
-                "preview_errors": errors,
-                "starts_at": d.get("starts_at"),
-            },
+            {"preview": preview, "preview_errors": errors, "starts_at": d.get("starts_at")},
         )
     notice = notice_of(purchase)
     more = request.method == "POST" and "_more" in request.POST
@@ -496,10 +498,11 @@ def purchase_notice(request, pk):
             messages.success(request, _("单一来源公示已保存。核对无误后，在项目页面点击“发布单一来源公示”。"))
             return redirect("purchase_detail", pk=purchase.pk)
     if form.is_bound and form.is_valid():
-        preview = _preview(form.cleaned_data["starts_at"], form.cleaned_data["working_days"])
+        preview, _errors = _preview(form.cleaned_data["starts_at"], form.cleaned_data["working_days"])
         start = form.cleaned_data["starts_at"]
     elif not form.is_bound:
-        preview, start = _preview(initial.get("starts_at"), initial.get("working_days")), initial.get("starts_at")
+        start = initial.get("starts_at")
+        preview, _errors = _preview(start, initial.get("working_days"))
     else:
         preview = start = None
     invalid = request.method == "POST" and not more and (form.errors or expert_errors or not experts.is_valid())

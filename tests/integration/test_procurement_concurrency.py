@@ -96,3 +96,39 @@ def test_an_award_racing_a_last_second_objection_never_lands_with_it_open(transa
         # The close came first: the notice was no longer taking objections.
         assert isinstance(filed, ValidationError) and "公示期" in filed.message_dict["__all__"][0]
         assert isinstance(awarded, Purchase) and stored.state == Purchase.State.AWARDED and open_count == 0
+
+
+def test_an_award_racing_a_revocation_never_lands_on_the_revoked_recognition(transactional_db, world, eager):
+    # The revocation holds the recognition's row lock while it writes; an award checking the validity without
+    # that lock would read the old "valid" row and land on a revoked recognition.
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from recognition.models import Recognition
+
+    buyer = buyer_user(buyer_org())
+    rec = recognition_for(world.ent_hz)
+    p = purchase(buyer, rec, state="pending_award")
+    locked, done = threading.Event(), threading.Event()
+
+    def revoke():
+        with transaction.atomic():
+            Recognition.objects.select_for_update().get(pk=rec.pk)
+            Recognition.objects.filter(pk=rec.pk).update(
+                status=Recognition.Status.REVOKED, revoked_at=timezone.now(), revocation_document="浙经信〔2026〕1号"
+            )
+            locked.set()
+            time.sleep(1.0)  # the award starts while the revocation is uncommitted
+        done.set()
+
+    def award():
+        assert locked.wait(10)
+        user = _fresh(buyer)
+        return awards.record_award(actor=user, purchase_id=p.pk, awarded_on=timezone.localdate(), amount="4800000")
+
+    _revoked, outcome = race(revoke, award)
+    assert done.is_set()
+    assert isinstance(outcome, ValidationError) and "撤销" in outcome.message_dict["awarded_on"][0], outcome
+    assert Purchase.objects.get(pk=p.pk).state == Purchase.State.PENDING_AWARD

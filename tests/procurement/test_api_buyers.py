@@ -133,3 +133,25 @@ def test_others_are_refused(env, client, who):
 def test_anonymous_gets_401(env, client):
     assert client.get(API).status_code == 401
     assert client.post(API, {}, content_type=JSON).status_code == 401
+
+
+def test_an_invitation_is_sent_again_through_the_api(env, client, django_capture_on_commit_callbacks):
+    client.force_login(env.admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{API}{env.org_a.pk}/invite/",
+            {"username": "colleague", "name": "同事", "email": "c@example.cn"},
+            content_type=JSON,
+        )
+    url = f"{API}{env.org_a.pk}/resend-invitation/"
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(url, {"username": "colleague"}, content_type=JSON)
+    assert ok.status_code == 200 and len(mail.outbox) == 2
+    active = client.post(url, {"username": "member_a"}, content_type=JSON)
+    assert active.status_code == 400 and "user" in active.json()["error"]["fields"]
+    assert client.post(url, {"username": "nobody"}, content_type=JSON).status_code == 404
+    assert (
+        client.post(f"{API}{env.org_b.pk}/resend-invitation/", {"username": "admin_b"}, content_type=JSON).status_code
+        == 404
+    )
+    assert len(mail.outbox) == 2

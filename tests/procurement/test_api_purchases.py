@@ -445,3 +445,15 @@ def test_the_notice_preview_counts_working_days(env, client):
     assert preview.json()["last_day"] == "2026-03-06"
     assert preview.json()["ends_at"] == "2026-03-07T00:00:00+08:00"  # the day after the last working day
     assert too_short.status_code == 400 and "working_days" in _fields(too_short)
+
+
+def test_a_notice_start_years_ahead_is_a_400_naming_the_field(env, client):
+    purchase = b.purchase(env.buyer_a, env.rec)
+    client.force_login(env.buyer_a)
+    saved = client.put(
+        f"{API}{purchase.pk}/notice/", b.notice_fields(starts_at="9999-12-31T12:00:00+08:00"), content_type=JSON
+    )
+    assert saved.status_code == 400 and "starts_at" in _fields(saved)
+    assert not SingleSourceNotice.objects.exists()
+    preview = client.get(f"{API}notice-preview/", {"starts_at": "9999-12-31T12:00:00+08:00", "working_days": 5})
+    assert preview.status_code == 400 and "starts_at" in _fields(preview)

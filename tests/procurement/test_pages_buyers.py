@@ -223,3 +223,26 @@ def test_the_province_itself_is_not_a_buyer_region(env, client):
 
     assert response.status_code == 400 and 'data-field-error="region"' in response.content.decode()
     assert not Organisation.objects.filter(name="浙江省肿瘤医院").exists()
+
+
+def test_an_invitation_is_sent_again_from_the_members_table(env, client, django_capture_on_commit_callbacks):
+    client.force_login(env.admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_detail(env.org_a), {"username": "colleague", "name": "同事", "email": "colleague@example.cn"})
+    user = User.objects.get(username="colleague")
+    html = client.get(_detail(env.org_a)).content.decode()
+    url = f"/procurement/buyers/{env.org_a.pk}/members/{user.pk}/invite/"
+    assert f'action="{url}"' in html
+    assert f'action="/procurement/buyers/{env.org_a.pk}/members/{env.member_a.pk}/invite/"' not in html  # active
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == _detail(env.org_a)
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["colleague@example.cn"]
+    # An active member gets none; a plain member may not; another organisation's admin does not see it.
+    response = client.post(f"/procurement/buyers/{env.org_a.pk}/members/{env.member_a.pk}/invite/")
+    assert response.status_code == 302 and len(mail.outbox) == 2
+    client.force_login(env.member_a)
+    assert client.post(url).status_code == 403
+    client.force_login(env.admin_b)
+    assert client.post(url).status_code == 404
+    assert len(mail.outbox) == 2

@@ -93,10 +93,32 @@ def test_province_industry_staff_menu(world):
     assert links["采购人管理"] == reverse("buyer_list") and links["首购统计"] == reverse("purchase_statistics")
 
 
-@pytest.mark.parametrize("user", ["hz_user", "binjiang_user", "finance_user", "regulator_user", "ent_hz_user"])
+@pytest.mark.parametrize("user", ["hz_user", "binjiang_user", "ent_hz_user"])
 def test_local_staff_and_enterprise_menu(world, user):
     links = _links(getattr(world, user))
     assert links["政府首购"] == reverse("purchase_list") and "采购人管理" not in links
+    assert reverse("purchase_statistics") not in links.values()
+
+
+@pytest.mark.parametrize("user", ["finance_user", "regulator_user"])
+def test_province_finance_and_regulator_staff_reach_the_statistics(client, world, user):
+    # They may read the province-wide statistics (statistics.can_view_statistics): the menu must lead there.
+    links = _links(getattr(world, user))
+    assert links["首购项目"] == reverse("purchase_list") and links["首购统计"] == reverse("purchase_statistics")
+    assert reverse("buyer_list") not in links.values()
+    client.force_login(getattr(world, user))
+    assert client.get(links["首购统计"]).status_code == 200
+
+
+def test_a_buyer_admin_reaches_their_organisation_to_invite_colleagues(client, world):
+    org = b.buyer_org()
+    admin = b.buyer_user(org, username="buyer_admin", is_admin=True)
+    links = _links(admin)
+    assert links["首购项目"] == reverse("purchase_list") and links["本单位用户"] == reverse("buyer_list")
+    assert "首购统计" not in links
+    client.force_login(admin)
+    html = client.get(links["本单位用户"]).content.decode()
+    assert reverse("buyer_detail", args=[org.pk]) in html
 
 
 def test_expert_has_no_purchases_entry(world):

@@ -187,3 +187,42 @@ def test_public_list_queries_do_not_grow(client, world, buyer, rec):
     for _ in range(9):
         b.purchase(buyer, rec, state="notice")
     assert count() == one
+
+
+# --- review ------------------------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_when_the_notice_ends_not_just_the_day_after(client, world, buyer, rec):
+    # ends_at is 00:00 of the day after the last working day: a bare date would name a day with no objections.
+    from django.utils import timezone
+
+    purchase = b.purchase(buyer, rec, state="notice")
+    html = client.get(reverse("public_notice_list")).content.decode()
+    assert timezone.localtime(purchase.notice.ends_at).strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_notice_not_yet_started_says_so_not_that_it_ended(client, world, buyer, rec):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from procurement.services import notices
+
+    purchase = b.purchase(buyer, rec)
+    start = timezone.now() + dt.timedelta(days=3)
+    notices.save_notice(actor=buyer, purchase_id=purchase.pk, **b.notice_fields(starts_at=start))
+    notices.publish_notice(actor=buyer, purchase_id=purchase.pk)
+    html = client.get(reverse("public_purchase_detail", args=[purchase.pk])).content.decode()
+    assert 'data-testid="notice-not-started"' in html and "公示期已结束" not in html
+    assert timezone.localtime(start).strftime("%Y-%m-%d %H:%M") in html
+    client.force_login(buyer)
+    html = client.get(reverse("purchase_detail", args=[purchase.pk])).content.decode()
+    assert "公示期已结束" not in html and "尚未开始" in html
+
+
+def test_the_open_data_is_linked_from_the_public_pages(client, world, buyer, rec):
+    purchase = b.purchase(buyer, rec, state="notice")
+    html = client.get(reverse("public_notice_list")).content.decode()
+    assert f'href="{reverse("api-procurement-ocds")}"' in html
+    html = client.get(reverse("public_purchase_detail", args=[purchase.pk])).content.decode()
+    assert f'href="{reverse("api-procurement-purchase-ocds", args=[purchase.pk])}"' in html

@@ -435,9 +435,11 @@ def test_list_queries_do_not_grow_with_rows(client, world, buyer, rec):
     assert count() == one
 
 
-def test_preview_warns_for_a_year_the_calendar_does_not_know(client, world, buyer, rec):
+def test_preview_warns_for_a_year_the_calendar_does_not_know(client, world, buyer, rec, monkeypatch):
     purchase = b.purchase(buyer, rec)
     client.force_login(buyer)
+    # A start is at most a year ahead; widen that here to reach a year the calendar surely does not know.
+    monkeypatch.setattr("procurement.services.notices.MAX_START_AHEAD", dt.timedelta(days=3650))
     response = client.get(
         reverse("purchase_notice", args=[purchase.pk]),
         {"preview": "1", "starts_at": "2031-03-03T09:00", "working_days": "5"},
@@ -464,3 +466,26 @@ def test_buyer_of_two_organisations_chooses_one(client, world, rec):
     assert not Purchase.objects.exists()
     response = client.post(url, _purchase_data(buyer=str(second.pk)))
     assert response.status_code == 302 and Purchase.objects.get().buyer == second
+
+
+# --- review: bad input answers a field error or 404, never a 500 ------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["²", "1²", "١"])
+def test_new_purchase_with_a_recognition_id_of_other_digits_is_404(client, world, buyer, rec, bad):
+    client.force_login(buyer)
+    assert client.get(reverse("purchase_new"), {"recognition": bad}).status_code == 404
+    assert client.post(reverse("purchase_new") + f"?recognition={bad}", _purchase_data()).status_code == 404
+    assert not Purchase.objects.exists()
+
+
+def test_a_notice_start_years_ahead_is_a_field_error_on_the_page_and_its_preview(client, world, buyer, rec):
+    purchase = b.purchase(buyer, rec)
+    client.force_login(buyer)
+    url = reverse("purchase_notice", args=[purchase.pk])
+    response = client.post(url, _notice_data(starts_at="9999-12-31T12:00"))
+    assert response.status_code == 400
+    assert 'data-field-error="starts_at"' in response.content.decode()
+    assert not SingleSourceNotice.objects.exists()
+    preview = client.get(url, {"preview": "1", "starts_at": "9999-12-31T12:00", "working_days": "5"})
+    assert preview.status_code == 200 and 'data-testid="period-preview"' not in preview.content.decode()

@@ -89,7 +89,22 @@ def test_award_from_draft_refused_when_a_notice_is_required(world, buyer, rec, s
     p = purchase(buyer, rec, budget=Decimal("4000000"))  # at the threshold: a notice is required
     assert "公示" in errors_of(lambda: _award(buyer, p))["__all__"][0]
     settings.PROCUREMENT_TENDER_THRESHOLD = 4_000_001
-    assert _award(buyer, p).state == S.AWARDED
+    assert _award(buyer, p, amount="4000000").state == S.AWARDED
+
+
+def test_a_single_source_award_reaching_the_threshold_needs_the_notice_whatever_the_budget(world, buyer, rec):
+    # A budget set just under the threshold must not let a single-source award at or above it skip the notice.
+    p = purchase(buyer, rec, budget=Decimal("3990000"))
+    errors = errors_of(lambda: _award(buyer, p, amount="4000000"))
+    assert "公示" in errors["amount"][0]
+    assert Purchase.objects.get(pk=p.pk).state == S.DRAFT
+    assert _award(buyer, p, amount="3999999.99").state == S.AWARDED
+    # Other methods need no notice at any amount.
+    tender = purchase(buyer, rec, method="open_tender", budget=Decimal("100"))
+    assert _award(buyer, tender, amount="9000000").state == S.AWARDED
+    # After a notice, any amount.
+    noticed = purchase(buyer, rec, budget=Decimal("3000000"), state="pending_award")
+    assert _award(buyer, noticed, amount="5000000").state == S.AWARDED
 
 
 @pytest.mark.parametrize(
@@ -255,3 +270,22 @@ def test_delivery_refusals(world, buyer, rec):
     with pytest.raises(PermissionDenied):
         awards.record_delivery(actor=world.province_user, purchase_id=p.pk, delivered_on=day)
     assert Purchase.objects.get(pk=p.pk).state == S.CONTRACTED
+
+
+def test_every_procurement_notification_links_to_a_page_its_recipient_can_open(world, buyer, rec, client):
+    from django.urls import resolve
+
+    p, _objection = _pending_with_objection(world, buyer, rec)
+    add_justification(actor=buyer, purchase_id=p.pk, text="论证", objection_ids=[_objection.pk])
+    _award(buyer, p)
+    notes = Notification.objects.filter(kind__startswith="purchase.")
+    assert {n.kind for n in notes} == {
+        "purchase.notice_published",
+        "purchase.objection",
+        "purchase.notice_closed",
+        "purchase.awarded",
+    }
+    for note in notes:
+        assert resolve(note.link).url_name == "purchase_detail"
+        client.force_login(note.recipient)
+        assert client.get(note.link).status_code == 200

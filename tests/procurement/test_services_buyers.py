@@ -114,3 +114,43 @@ def test_invite_refusals(world):
     enterprise = world.ent_hz
     with pytest.raises(Http404):  # not a buyer organisation
         _invite(staff, enterprise)
+
+
+def test_a_region_of_other_digits_is_a_field_error(world):
+    # "²".isdigit() is True but int("²") raises: the service must answer a field error.
+    assert "region" in errors_of(lambda: _create(world.province_user, region="²"))
+    assert not Organisation.objects.filter(kind=Organisation.Kind.BUYER).exists()
+
+
+def test_an_invitation_is_sent_again_to_a_user_who_has_not_set_a_password(world):
+    # The invitation says "过期请联系管理员重新邀请", yet inviting the username again is refused as taken.
+    org = buyer_org()
+    admin = buyer_user(org, username="admin1", is_admin=True)
+    user = _invite(world.province_user, org)
+    svc.resend_buyer_invitation(actor=admin, organisation_id=org.pk, user_id=user.pk)
+    notes = Notification.objects.filter(kind="account.buyer_invited", recipient=user)
+    assert notes.count() == 2
+    token = notes.order_by("-pk").first().link.rstrip("/").rsplit("/", 1)[1]
+    assert default_token_generator.check_token(user, token)
+    assert AuditEvent.objects.filter(action="buyer.user_reinvited", object_id=str(user.pk)).exists()
+
+
+def test_resending_an_invitation_refusals(world):
+    org = buyer_org()
+    plain = buyer_user(org, username="plain1")  # has a password
+    user = _invite(world.province_user, org)
+    with pytest.raises(PermissionDenied):
+        svc.resend_buyer_invitation(actor=plain, organisation_id=org.pk, user_id=user.pk)
+    assert "user" in errors_of(
+        lambda: svc.resend_buyer_invitation(actor=world.province_user, organisation_id=org.pk, user_id=plain.pk)
+    )
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert "user" in errors_of(
+        lambda: svc.resend_buyer_invitation(actor=world.province_user, organisation_id=org.pk, user_id=user.pk)
+    )
+    other = buyer_org(name="另一家医院")
+    with pytest.raises(Http404):  # not a member of that organisation
+        svc.resend_buyer_invitation(actor=world.province_user, organisation_id=other.pk, user_id=user.pk)
+    with pytest.raises(Http404):
+        svc.resend_buyer_invitation(actor=world.province_user, organisation_id=org.pk, user_id="²")
+    assert Notification.objects.filter(kind="account.buyer_invited").count() == 1

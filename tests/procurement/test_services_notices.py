@@ -226,3 +226,22 @@ def test_accepting_objections_only_while_running(world, buyer):
     assert not notices.accepting_objections(p, notice.starts_at - dt.timedelta(seconds=1))
     assert notices.accepting_objections(p, notice.ends_at - dt.timedelta(seconds=1))
     assert not notices.accepting_objections(p, notice.ends_at)
+
+
+def test_a_start_more_than_a_year_ahead_is_refused_not_a_crash(world, buyer, draft):
+    far = timezone.now() + dt.timedelta(days=400)
+    assert "starts_at" in errors_of(lambda: _save(buyer, draft, starts_at=far))
+    assert "starts_at" in errors_of(lambda: notices.notice_preview(dt.datetime(9999, 12, 31, 12, tzinfo=SH), 5))
+    assert not SingleSourceNotice.objects.exists()
+    soon = timezone.now() + dt.timedelta(days=300)
+    assert _save(buyer, draft, starts_at=soon).ends_at > soon
+
+
+def test_the_proposed_supplier_is_told_when_the_notice_is_published(world, buyer, draft, client):
+    _save(buyer, draft)
+    assert not Notification.objects.filter(kind="purchase.notice_published").exists()
+    notices.publish_notice(actor=buyer, purchase_id=draft.pk)
+    note = Notification.objects.get(kind="purchase.notice_published")
+    assert note.recipient == world.ent_hz_user and draft.number in note.body
+    client.force_login(world.ent_hz_user)
+    assert client.get(note.link).status_code == 200

@@ -232,3 +232,13 @@ def test_an_open_objection_gets_no_reply(world, running):
     o = objection(running, email="zs@example.com")
     assert svc.send_reply(objection_id=o.pk) is False
     assert svc.send_objection_replies() == 0
+
+
+@pytest.mark.parametrize("bad", ["²", "1²"])
+def test_a_justification_refuses_ids_of_other_digits_under_the_field(world, buyer, running, bad):
+    objection(running)
+    errors = errors_of(
+        lambda: svc.add_justification(actor=buyer, purchase_id=running.pk, text="论证", objection_ids=[bad])
+    )
+    assert "objection_ids" in errors
+    assert not PurchaseObjection.objects.filter(state="answered").exists()

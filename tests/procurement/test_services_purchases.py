@@ -269,3 +269,27 @@ def test_cancel_before_the_award(world, buyer, rec, state):
 def test_no_cancel_after_the_award_or_twice(world, buyer, rec, state):
     p = purchase(buyer, rec, state=state)
     assert "__all__" in errors_of(lambda: cancel_purchase(actor=buyer, purchase_id=p.pk, reason="取消"))
+
+
+# --- review: ids that are not ASCII digits ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["²", "¹²", "1²", "１"])
+def test_a_recognition_id_of_other_digits_is_a_field_error(world, buyer, bad):
+    # str.isdigit() accepts "²" but int() does not: it must be refused under the field, not crash.
+    fields = {"recognition_id": bad, "title": "采购项目", "quantity": 1}
+    assert "recognition" in errors_of(
+        lambda: create_purchase(actor=buyer, method="open_tender", budget="100", **fields)
+    )
+    assert not Purchase.objects.exists()
+
+
+def test_the_supplier_is_told_of_a_cancellation_once_it_could_see_the_purchase(world, buyer, rec):
+    from notifications.models import Notification
+
+    cancel_purchase(actor=buyer, purchase_id=purchase(buyer, rec).pk, reason="预算取消")  # a draft: never shown
+    assert not Notification.objects.filter(kind="purchase.cancelled").exists()
+    p = purchase(buyer, rec, state="notice")
+    cancel_purchase(actor=buyer, purchase_id=p.pk, reason="采购需求取消。")
+    note = Notification.objects.get(kind="purchase.cancelled")
+    assert note.recipient == world.ent_hz_user and "采购需求取消。" in note.body and p.number in note.body
