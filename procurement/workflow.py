@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Purchase
 from .queries import is_buyer_of
@@ -41,7 +42,7 @@ class Action:
 ACTIONS = {
     a.code: a
     for a in [
-        Action("edit", _("修改"), (S.DRAFT,), style="outline-secondary"),
+        Action("edit", pgettext_lazy("按钮", "修改"), (S.DRAFT,), style="outline-secondary"),
         Action("save_notice", _("编辑单一来源公示"), (S.DRAFT,), style="outline-primary"),
         Action("publish_notice", _("发布单一来源公示"), (S.DRAFT,)),
         Action("justify", _("补充论证"), (S.NOTICE, S.PENDING_AWARD), style="outline-primary"),
