@@ -55,6 +55,9 @@ def dashboard_context(user):
         ctx["review_queue"] = list(registrations_to_review(user).order_by("created_at")[:5])
         ctx["review_queue_count"] = registrations_to_review(user).count()
     ctx.update(_applications_block(user, roles))
+    from payouts.dashboard import dashboard_card
+
+    ctx.update(dashboard_card(user))
     return ctx
 
 

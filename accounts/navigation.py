@@ -68,6 +68,32 @@ def _procurement(codes, province, *, province_level=False, buyer_admin=False):
     return _group(_("政府首购"), children)
 
 
+def _payouts(user, codes, enterprise):
+    """资金拨付: the payouts for the bureaus (province industry, finance and regulator staff, city and county
+    bureaus) with the recoveries; 我的拨付 for an enterprise; the reward rules for province industry staff; the
+    budgets for province industry and finance staff; the statistics for whom payouts.dashboard.can_view_dashboard
+    allows."""
+    from payouts.dashboard import can_view_dashboard
+    from payouts.workflow import is_province_finance, is_province_industry
+
+    staff = bool(codes & STAFF)
+    industry, finance = is_province_industry(user), is_province_finance(user)
+    children = []
+    if staff:
+        children.append(_link(_("拨付管理"), "payout_list"))
+    elif enterprise:
+        children.append(_link(_("我的拨付"), "payout_list"))
+    if industry:
+        children.append(_link(_("奖励规则"), "reward_rule_list"))
+    if industry or finance:
+        children.append(_link(_("年度预算"), "budget_list"))
+    if staff:
+        children.append(_link(_("资金追回"), "recovery_list"))
+    if can_view_dashboard(user):
+        children.append(_link(_("拨付统计"), "payout_dashboard"))
+    return _group(_("资金拨付"), children)
+
+
 def menu_for(user):
     if user is None:
         return [*_public(), _link(_("登录"), "login"), _link(_("企业注册"), "register")]
@@ -101,6 +127,7 @@ def menu_for(user):
             buyer_admin=any(m.role == R.BUYER and m.is_admin for m in roles.memberships),
         )
     )
+    items.append(_payouts(user, codes, enterprise))
     items.append(_group(_("单位与专家"), [
         _link(_("注册审核"), "org_review_list") if codes & {R.PROVINCE_STAFF, R.CITY_STAFF, R.COUNTY_STAFF} else None,
         _link(_("单位名录"), "org_list") if codes & STAFF else None,

@@ -194,6 +194,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.tasks.send_objection_replies",
         "schedule": 300.0,
     },
+    "payouts-propose-compensations": {
+        "task": "payouts.tasks.propose_compensations",
+        "schedule": 600.0,
+    },
+    "payouts-flag-overdue": {
+        "task": "payouts.tasks.flag_overdue",
+        "schedule": crontab(minute=20),
+    },
     "accounts-purge-unverified": {
         "task": "accounts.tasks.purge_unverified_registrations",
         "schedule": crontab(hour=3, minute=17),
@@ -310,6 +318,10 @@ SPECTACULAR_SETTINGS = {
         "PurchaseMethodEnum": "procurement.models.Purchase.Method",
         "PurchaseDocumentTypeEnum": "procurement.models.PurchaseDocument.Type",
         "PurchaseObjectionStateEnum": "procurement.models.PurchaseObjection.State",
+        "PayoutKindEnum": "payouts.models.Kind",
+        "PayoutStateEnum": "payouts.models.Payout.State",
+        "RecoveryStateEnum": "payouts.models.Recovery.State",
+        "RecoveryDebtorEnum": "payouts.models.Recovery.Debtor",
         "NoticeItemStateEnum": "recognition.models.NoticeItem.State",
         "ObjectionStateEnum": "recognition.models.Objection.State",
         "ObjectionActionEnum": "recognition.models.Objection.Action",

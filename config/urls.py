@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("recognition.api_urls")),
     path("insurance/", include("insurance.api_urls")),
     path("procurement/", include("procurement.api_urls")),
+    path("payouts/", include("payouts.api_urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("", include("recognition.urls")),
     path("insurance/", include("insurance.urls")),
     path("procurement/", include("procurement.urls")),
+    path("payouts/", include("payouts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

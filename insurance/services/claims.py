@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,8 @@ AUDIT_FIELDS = ["number", "state", "cover_year", "review_round", "rule_set", "el
 _NUMBER_LOCK_KEY = 7_412_611
 DEFAULT_MAX_YEARS = RuleSet._meta.get_field("max_years").default
 LOCAL_ACTIONS = {"local_pass": "pass_local", "local_return": "return_for_changes", "local_reject": "reject"}
+# Sent inside the make_payable transaction (claim, actor): payouts proposes the claim's payout (payouts/apps.py).
+claim_payable = Signal()
 ROLE_OF_ACTOR = {  # workflow role → membership role, for the audit's organisation
     workflow.LOCAL: (R.COUNTY_STAFF, R.CITY_STAFF), workflow.INDUSTRY: (R.PROVINCE_STAFF,),
     workflow.FINANCE: (R.FINANCE_STAFF,), workflow.REGULATOR: (R.REGULATOR_STAFF,),
@@ -425,7 +428,8 @@ def make_payable(*, actor, claim_id):
     """Province industry staff list an approved claim for payout (the payout itself: payouts/). The amount is
     the frozen approved amount.
 
-    Side effects: state approved → payable; an audit event; a notification to the enterprise.
+    Side effects: state approved → payable; an audit event; claim_payable sent (payouts proposes the payout);
+    a notification to the enterprise.
     """
     with transaction.atomic():
         claim = _lock(actor, claim_id)
@@ -437,6 +441,7 @@ def make_payable(*, actor, claim_id):
         org = acting_organisation(actor, R.PROVINCE_STAFF)
         record(action="claim.make_payable", actor=actor, organisation=org, obj=claim, before=before,
                after=snapshot(claim, AUDIT_FIELDS))
+        claim_payable.send(sender=Claim, claim=claim, actor=actor)
         what = {**_what(claim), "a": claim.approved_amount}
         _tell_enterprise(claim, _("保险补偿已列入拨付：%(n)s") % what,
                          _("您的保险补偿申请（%(n)s）核定金额 %(a)s 元，已列入拨付。") % what)

@@ -15,6 +15,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,9 @@ MAX_ITEMS = 1000
 # Names the advisory locks (two-key form: this constant and year*10 + level) that serialise numbering on PostgreSQL.
 _SEQUENCE_LOCK_CLASS = 7_412_305
 AUDIT_FIELDS = ["status", "revoked_at", "revocation_reason", "revocation_document"]
+# Sent inside the revoking transaction (recognition, actor), so that payouts stops or claims back its money
+# without recognition depending on payouts (connected in payouts/apps.py).
+recognition_revoked = Signal()
 
 
 # --- read side ------------------------------------------------------------------------------------
@@ -297,7 +301,8 @@ def revoke(*, actor, recognition_id, reason, document_number):
     """撤销认定 with a reason and the revocation document's number.
 
     Side effects: Recognition → revoked (with date, reason and document); the catalogue and verification read the
-    status; an audit event; a "recognition.revoked" notification to the enterprise's users.
+    status; an audit event; recognition_revoked sent (payouts stops or claims back its money); a
+    "recognition.revoked" notification to the enterprise's users.
     """
     org = require_staff(actor)
     errors = {}
@@ -325,6 +330,7 @@ def revoke(*, actor, recognition_id, reason, document_number):
         rec.save(update_fields=AUDIT_FIELDS)
         record(action="recognition.revoked", actor=actor, organisation=org, obj=rec, before=before,
                after=snapshot(rec, AUDIT_FIELDS), reason=rec.revocation_reason)
+        recognition_revoked.send(sender=Recognition, recognition=rec, actor=actor)
         notify(recipients=enterprise_users(rec.enterprise_id), kind="recognition.revoked",
                subject=_("“%(product)s”的认定已撤销") % {"product": rec.product_name},
                body=_("证书编号 %(number)s 的认定已撤销。撤销文号：%(doc)s；理由：%(reason)s")

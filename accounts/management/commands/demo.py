@@ -39,6 +39,9 @@ class Command(BaseCommand):
         from procurement import demo as procurement_demo
 
         procurement_demo.load()
+        from payouts import demo as payouts_demo
+
+        payouts_demo.load()
         self._welcome(logins)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {settings.DEMO_PASSWORD}):"))
         for username, label in logins:
@@ -54,6 +57,8 @@ class Command(BaseCommand):
         for line in insurance_demo.summary():
             self.stdout.write(line)
         for line in procurement_demo.summary():
+            self.stdout.write(line)
+        for line in payouts_demo.summary():
             self.stdout.write(line)
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="prov_staff"))
         self.stdout.write(f"  API token of prov_staff: {token.key}")
