@@ -68,6 +68,13 @@ def _procurement(codes, province, *, province_level=False, buyer_admin=False):
     return _group(_("政府首购"), children)
 
 
+def _has_recoveries(user):
+    """An enterprise reaches 资金追回 once money paid to it is being (or was) clawed back."""
+    from payouts.queries import recoveries_visible_to
+
+    return recoveries_visible_to(user).exists()
+
+
 def _payouts(user, codes, enterprise):
     """资金拨付: the payouts for the bureaus (province industry, finance and regulator staff, city and county
     bureaus) with the recoveries; 我的拨付 for an enterprise; the reward rules for province industry staff; the
@@ -87,7 +94,7 @@ def _payouts(user, codes, enterprise):
         children.append(_link(_("奖励规则"), "reward_rule_list"))
     if industry or finance:
         children.append(_link(_("年度预算"), "budget_list"))
-    if staff:
+    if staff or (enterprise and _has_recoveries(user)):
         children.append(_link(_("资金追回"), "recovery_list"))
     if can_view_dashboard(user):
         children.append(_link(_("拨付统计"), "payout_dashboard"))

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from .models import Organisation, Region
+from .models import Membership, Organisation, Region, User
 from .roles import roles_of
 
 
@@ -34,4 +34,13 @@ def regions_for_select():
     """Counties grouped by city, for forms."""
     return Region.objects.filter(level=Region.Level.COUNTY).select_related("parent").order_by(
         "parent__sort_order", "sort_order"
+    )
+
+
+def enterprise_users(enterprise_id):
+    """Active users acting for the enterprise (the recipients of its notifications)."""
+    return list(
+        User.objects.filter(
+            memberships__organisation_id=enterprise_id, memberships__role=Membership.Role.ENTERPRISE, is_active=True
+        ).distinct()
     )

@@ -21,7 +21,8 @@ Definitions, stated on the page, in the API and in the Excel export:
 - overdue: allocated payouts whose due date (allocation date + 30 days) is before today (Asia/Shanghai), days
   overdue = today − due date;
 - budget positions (province-level bureaus only; budgets are province business): per year and kind, the budget,
-  committed (the amounts of approved, allocated and disbursed payouts: Payout.COMMITTED), disbursed, and
+  committed (the amounts of approved, allocated and disbursed payouts: Payout.COMMITTED, plus allocated payouts
+  rejected on a revocation, minus what their recoveries brought back: budgets.py), disbursed, and
   remaining = budget − committed; a year and kind with payouts and no budget is listed without a budget;
 - recoveries outstanding: open recoveries of the payouts in scope, the amount owed, repaid so far and still
   outstanding, per debtor (enterprise, city finance).
@@ -249,7 +250,10 @@ class Totals:
         ]
         if self.province_wide:
             lines.append(
-                _("预算执行：已占用 = 经信部门审核同意后（已审核、已下达、已拨付）的拨付金额；剩余 = 预算 − 已占用")
+                _(
+                    "预算执行：已占用 = 经信部门审核同意后（已审核、已下达、已拨付）的拨付金额，加上已下达后因撤销认定"
+                    "不予拨付、尚待追回的金额，减去已追回金额；剩余 = 预算 − 已占用"
+                )
             )
         else:
             lines.append(_("预算执行情况仅向省级部门显示"))
@@ -307,7 +311,12 @@ def totals(*, user, year=None, today=None, now=None):
     grouped = (
         payouts.select_related(None)
         .values("year", "kind", "level", "city_id", "state")
-        .annotate(n=Count("id"), total=Sum("amount"))
+        .annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            clawed=Sum("recovery__amount"),
+            repaid=Sum("recovery__repaid_amount"),
+        )
         .order_by()
     )
     kinds = dict(Kind.choices)
@@ -340,6 +349,9 @@ def totals(*, user, year=None, today=None, now=None):
         with_payouts.add((y, kind))
         if row["state"] in Payout.COMMITTED:
             committed[(y, kind)] += amount
+        elif row["state"] == S.REJECTED:  # allocated, then rejected on a revocation: out until repaid
+            committed[(y, kind)] += row["clawed"] or ZERO
+        committed[(y, kind)] -= row["repaid"] or ZERO
         if row["state"] == S.DISBURSED:
             disbursed[(y, kind)] += amount
 

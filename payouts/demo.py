@@ -15,8 +15,10 @@
 4. The payable insurance claim of insurance/demo.py (彩虹, year 1) becomes a compensation payout (the claim's hook
    or propose_compensation), approved, allocated and paid today.
 
-No recovery (追回) is made: a recovery needs a recognition revoked after its money was paid, and the recognition
-demo (whose tests count exactly one revocation, made before any payout) would change. tests/e2e covers it.
+5. A claw-back (追回): after 天润's reward (500,000 CNY) was disbursed, prov_staff revokes its recognition through
+   the recognition service (CLAWBACK_REASON, CLAWBACK_DOCUMENT); the revocation opens a recovery owed by the
+   enterprise, and hz_finance records one partial repayment (CLAWBACK_REPAID), so 200,000 is back and 300,000
+   still owed. The recovered amount is released from the 2025 reward budget (budgets.py).
 
 Time: the services accept past allocation and disbursement dates, so those are given relative to the day the demo
 runs. The proposal and approval times of the payouts allocated in the past are then moved back before their
@@ -40,8 +42,8 @@ from insurance.models import Claim
 from recognition.demo import CONCLUDED_NAME
 from recognition.models import Recognition
 
-from .models import Budget, Kind, Payout, RewardRule
-from .services import approvals, budgets, proposals, rules
+from .models import Budget, Kind, Payout, Recovery, RewardRule
+from .services import approvals, budgets, proposals, recoveries, rules
 
 S = Payout.State
 REWARD_YEAR = 2025
@@ -112,6 +114,15 @@ REWARDS = [
     dict(login="donghai", state=S.PROPOSED),
     dict(login="jinyun", state=S.PROPOSED),
 ]
+CLAWBACK_LOGIN = "tianrun"  # 杭州萧山, reward disbursed by hz_finance; its insurance claim was rejected
+CLAWBACK_DOCUMENT = "浙经信装备〔2026〕15号"
+CLAWBACK_REASON = (
+    "经专项审计核查，该产品认定时提交的首台销售合同系与关联企业签订，设备实际未交付使用，首台（套）认定条件不成立，"
+    "撤销其认定并追回已拨付的奖励资金。"
+)
+CLAWBACK_REPAID = Decimal("200000")
+CLAWBACK_REPAID_DAYS_AGO = 3
+CLAWBACK_REFERENCE = "HZB2026XS00081452"
 COMPENSATION_LOCAL = "luqiao_staff"  # 彩虹 is in 路桥
 COMPENSATION_REFERENCE = "ICBC2026PAY0002316"
 
@@ -293,6 +304,38 @@ def _compensations():
     return done
 
 
+def _clawback():
+    """Revoke 天润's recognition after its reward was disbursed (the recovery opens in the revocation), then one
+    partial repayment. Returns True when something was done."""
+    from recognition.services import recognitions
+
+    rec = _recognition_of(CLAWBACK_LOGIN)
+    payout = Payout.objects.filter(kind=Kind.REWARD, recognition=rec, state=S.DISBURSED).first()
+    if payout is None:
+        return False
+    done = False
+    with transaction.atomic():
+        if rec.status == Recognition.Status.VALID:
+            recognitions.revoke(
+                actor=_user("prov_staff"),
+                recognition_id=rec.pk,
+                reason=CLAWBACK_REASON,
+                document_number=CLAWBACK_DOCUMENT,
+            )
+            done = True
+        recovery = Recovery.objects.filter(payout=payout).first()
+        if recovery is not None and not recovery.repayments.exists():
+            recoveries.record_repayment(
+                actor=_user("hz_finance"),
+                recovery_id=recovery.pk,
+                amount=CLAWBACK_REPAID,
+                paid_on=_today() - dt.timedelta(days=CLAWBACK_REPAID_DAYS_AGO),
+                reference=CLAWBACK_REFERENCE,
+            )
+            done = True
+    return done
+
+
 def load():
     """Create what is missing. Returns True when something was created."""
     created = _budget(REWARD_YEAR, Kind.REWARD, REWARD_BUDGET)
@@ -301,6 +344,7 @@ def load():
             _rewards()
         created = True
     created = _compensations() or created
+    created = _clawback() or created
     approvals.flag_overdue()  # what the hourly beat does: the overdue allocation is notified now
     return created
 

@@ -34,6 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 MISSING_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 MISSING_FONT = Font(color="9C0006")
+# The bank's payment list stays in Chinese whatever the page language: it is handed to a Chinese bank.
 BANK_HEADER = (
     "序号",
     "拨付编号",

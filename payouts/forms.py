@@ -1,5 +1,7 @@
 """Forms of the 资金拨付 pages. They only parse input; the rules and every write live in the services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,7 @@ from .models import MONEY, Budget, Kind, Recovery, Repayment, RewardRule
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "input_formats": ["%Y-%m-%d"]}
 MONEY_FIELD = {"max_digits": MONEY["max_digits"], "decimal_places": MONEY["decimal_places"]}
+CENT = Decimal("0.01")
 YEAR = {"min_value": 2000, "max_value": 2100}
 
 
@@ -132,9 +135,11 @@ class RewardRuleForm(forms.Form):
     def defaults(batch, ningbo_id=None):
         """A new rule: the model's default amounts, components excluded, 宁波 excluded, paid the next year."""
         return {
-            "amount_international": RewardRule._meta.get_field("amount_international").default,
-            "amount_domestic": RewardRule._meta.get_field("amount_domestic").default,
-            "amount_provincial": RewardRule._meta.get_field("amount_provincial").default,
+            # Two decimals, like every amount shown (the model's defaults are whole yuan: "2000000").
+            **{
+                name: RewardRule._meta.get_field(name).default.quantize(CENT)
+                for name in ("amount_international", "amount_domestic", "amount_provincial")
+            },
             "exclude_components": True,
             "list_guided": [],
             "excluded_cities": [ningbo_id] if ningbo_id else [],

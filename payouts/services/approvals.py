@@ -14,21 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, User
+from accounts.queries import enterprise_users
 from accounts.roles import acting_organisation
 from audit.services import record, snapshot
 from certification.queries import is_id
+from config.values import clean_ids, clean_text, collect, refuse
 from notifications.services import notify
-from procurement.services.purchases import (
-    clean_ids,
-    clean_text,
-    collect,
-    enterprise_users,
-    refuse,
-)
 
 from .. import workflow
 from ..models import DISBURSE_WITHIN_DAYS, Budget, Payout
@@ -62,7 +58,7 @@ BANK_ACCOUNT = re.compile(r"[0-9]{8,32}")
 
 
 def link(payout):
-    return f"/payouts/{payout.pk}/"
+    return reverse("payout_detail", args=[payout.pk])
 
 
 # --- who is told ---------------------------------------------------------------------------------------------
@@ -355,7 +351,7 @@ def allocate(*, actor, payout_ids, allocated_on, document=""):
                 "a": money(total),
                 "due": due.isoformat(),
             },
-            link="/payouts/",
+            link=reverse("payout_list"),
         )
     return payouts
 

@@ -1,7 +1,9 @@
 """年度预算: province finance staff set the budget of a year and kind; approvals count against it.
 
-Committed = the sum of the payouts of that year and kind in Payout.COMMITTED states (from the industry approval
-on, until disbursed; a rejection releases its amount). Every approval locks the Budget row first
+Committed = the money of that year and kind approved or paid out and not back: the payouts in Payout.COMMITTED
+states (from the industry approval on), plus the payouts rejected after their allocation (a revocation: the city
+holds the money until its recovery is repaid), minus what recoveries have brought back. A rejection before the
+allocation releases its amount at once; a recovery releases what is repaid, as it is repaid. Every approval locks the Budget row first
 (approvals.py), and so does save_budget: while one of them runs, no other can commit more or lower the budget.
 """
 
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership
 from accounts.roles import acting_organisation
 from audit.services import record, snapshot
-from procurement.services.purchases import clean_date, clean_text, collect, not_future, refuse
+from config.values import clean_date, clean_text, collect, not_future, refuse
 
 from ..models import MONEY, Budget, Kind, Payout
 from ..workflow import is_province_finance
@@ -78,9 +80,13 @@ def _sums(year, kind, exclude_pk=None):
         qs = qs.exclude(pk=exclude_pk)
     sums = qs.aggregate(
         committed=Sum("amount", filter=Q(state__in=Payout.COMMITTED)),
+        # Allocated, then rejected on a revocation: the money is with the city until it comes back.
+        clawed=Sum("recovery__amount", filter=Q(state=Payout.State.REJECTED)),
+        repaid=Sum("recovery__repaid_amount"),
         disbursed=Sum("amount", filter=Q(state=Payout.State.DISBURSED)),
     )
-    return sums["committed"] or ZERO, sums["disbursed"] or ZERO
+    out = (sums["committed"] or ZERO) + (sums["clawed"] or ZERO) - (sums["repaid"] or ZERO)
+    return out, sums["disbursed"] or ZERO
 
 
 def committed(year, kind, *, exclude_pk=None):

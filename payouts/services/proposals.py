@@ -11,14 +11,15 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification.models import Batch
 from certification.queries import is_id
+from config.values import refuse
 from insurance.models import Claim
 from notifications.services import notify
-from procurement.services.purchases import refuse
 from recognition.models import Recognition
 
 from ..models import Kind, Payout, RewardRule
@@ -124,7 +125,7 @@ def propose_rewards(*, actor, batch_id):
                 subject=_("首台（套）奖励待审核：%(b)s %(c)d 笔") % {"b": rule.batch, "c": len(created)},
                 body=_("%(b)s 已生成拟拨付奖励 %(c)d 笔，合计 %(a)s 元（%(y)s 年度），请审核。")
                 % {"b": rule.batch, "c": len(created), "a": money(total), "y": rule.budget_year},
-                link="/payouts/",
+                link=reverse("payout_list"),
             )
     return {"created": created, "skipped": skipped, "existing": existing}
 
@@ -171,6 +172,17 @@ def _propose_compensation(claim_id, actor):
             )
         if not claim.approved_amount or claim.approved_amount <= 0:
             refuse(_("该保险补偿申请没有核定补偿金额。"), "claim")
+        # Locked: a revocation in progress commits first (and its payouts hook finds this payout if it is made).
+        rec = (
+            Recognition.objects.select_for_update()
+            .only("status", "level", "revocation_document")
+            .get(pk=claim.recognition_id)
+        )
+        if rec.status == Recognition.Status.REVOKED:
+            refuse(
+                _("认定已撤销（%(doc)s），不能拨付保险补偿。") % {"doc": rec.revocation_document or "-"},
+                "claim",
+            )
         year = timezone.localdate(claim.approved_at).year if claim.approved_at else timezone.localdate().year
         working = _claim_working(claim)
         try:
@@ -183,7 +195,7 @@ def _propose_compensation(claim_id, actor):
                     year=year,
                     city_id=claim.city_id,
                     region_id=claim.region_id,
-                    level=Recognition.objects.values_list("level", flat=True).get(pk=claim.recognition_id),
+                    level=rec.level,
                     amount=claim.approved_amount,
                     working=working,
                     **_payee(claim.enterprise),

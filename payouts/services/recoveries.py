@@ -13,15 +13,17 @@ A payout has at most one Recovery (one-to-one), so a second call opens nothing.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation
+from accounts.queries import enterprise_users
 from accounts.roles import acting_organisation, roles_of
 from audit.services import record, snapshot
 from certification.queries import is_id
+from config.values import clean_text, collect, refuse
 from notifications.services import notify
-from procurement.services.purchases import clean_text, collect, enterprise_users, refuse
 from recognition.models import Recognition
 
 from ..models import Payout, Recovery, Repayment
@@ -37,7 +39,7 @@ AUDIT_FIELDS = ["amount", "repaid_amount", "state", "closed_at"]
 
 
 def link(recovery):
-    return f"/payouts/recoveries/{recovery.pk}/"
+    return reverse("recovery_detail", args=[recovery.pk])
 
 
 def _open(payout, debtor, reason, document, actor):

@@ -10,6 +10,7 @@ amount of 0 for a level means no reward at that level.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Region
@@ -18,10 +19,10 @@ from audit.services import record, snapshot
 from certification.catalogue import EquipmentForm, Level
 from certification.models import Batch
 from certification.queries import is_id
-from procurement.services.purchases import clean_ids, clean_text, collect, refuse
+from config.values import clean_ids, clean_text, collect, refuse
 from recognition.models import Recognition
 
-from ..models import RewardRule
+from ..models import Payout, RewardRule
 from ..workflow import is_province_industry
 from .budgets import clean_money, clean_year
 
@@ -122,8 +123,18 @@ def save_reward_rule(
         rule.list_guided.set(guided)
         if cities is not None:
             rule.excluded_cities.set(cities)
+        # Payouts already proposed keep the amount they were proposed with: name those the new amounts differ
+        # from, in the audit and to the caller (rule.payouts_kept), rather than change money silently.
+        rule.payouts_kept = [
+            p.number
+            for p in rule.payouts.exclude(state=Payout.State.REJECTED)
+            .order_by("number")
+            .only("number", "level", "amount")
+            if p.amount != rule.amount_for(p.level)
+        ]
         org = acting_organisation(actor, Membership.Role.PROVINCE_STAFF)
-        record(action="payout.rule_saved", actor=actor, organisation=org, obj=rule, before=before, after=_state(rule))
+        after = {**_state(rule), "payouts_kept": rule.payouts_kept} if rule.payouts_kept else _state(rule)
+        record(action="payout.rule_saved", actor=actor, organisation=org, obj=rule, before=before, after=after)
     return rule
 
 
@@ -157,6 +168,9 @@ def reward_decision(rule, recognition):
         reason = _("认定已撤销（%(doc)s）") % {"doc": recognition.revocation_document}
     elif recognition.status != Recognition.Status.VALID:
         reason = _("认定状态为“%(status)s”") % {"status": recognition.get_status_display()}
+    elif recognition.valid_until < timezone.localdate():
+        # Past its last valid day but not yet marked by the nightly expiry task.
+        reason = _("认定已过有效期（至 %(d)s）") % {"d": recognition.valid_until.isoformat()}
     elif rule.exclude_components and recognition.equipment_form == EquipmentForm.COMPONENT:
         reason = _("零部件类产品不予奖励")
     elif recognition.pk in guided:

@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from accounts.roles import roles_of
@@ -79,11 +79,11 @@ def role_required(predicate, message):
 
 
 def industry_only(view):
-    return role_required(workflow.is_province_industry, _("只有省经信部门工作人员可以办理。"))(view)
+    return role_required(workflow.is_province_industry, gettext_lazy("只有省经信部门工作人员可以办理。"))(view)
 
 
 def finance_only(view):
-    return role_required(workflow.is_province_finance, _("只有省财政部门工作人员可以办理。"))(view)
+    return role_required(workflow.is_province_finance, gettext_lazy("只有省财政部门工作人员可以办理。"))(view)
 
 
 def cities_of(user):

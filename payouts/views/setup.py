@@ -130,7 +130,7 @@ def reward_rule_edit(request, batch_pk):
     form = _rule_form(batch, request.POST or None, rule)
     if request.method == "POST" and form.is_valid():
         try:
-            rule_services.save_reward_rule(actor=request.user, batch_id=batch.pk, **form.values())
+            saved = rule_services.save_reward_rule(actor=request.user, batch_id=batch.pk, **form.values())
         except ValidationError as exc:
             apply_errors(
                 form,
@@ -139,6 +139,12 @@ def reward_rule_edit(request, batch_pk):
             )
         else:
             messages.success(request, _("奖励规则已保存。已提出的拨付仍按提出时的金额和计算过程。"))
+            if saved.payouts_kept:
+                messages.warning(
+                    request,
+                    _("已提出的 %(n)d 笔拨付金额与新规则不同，仍按原金额办理（%(numbers)s）；如需调整，请不予拨付后重新生成。")
+                    % {"n": len(saved.payouts_kept), "numbers": "、".join(saved.payouts_kept[:20])},
+                )
             return redirect("reward_rule_edit", batch_pk=batch.pk)
     return _rule_page(request, batch, rule, form, status=400 if form.errors else 200)
 

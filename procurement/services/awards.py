@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.queries import enterprise_users
 from audit.services import snapshot
+from config.values import clean_date, clean_text, collect, not_future, refuse
 from notifications.services import notify
 
 from .. import workflow
@@ -25,16 +27,10 @@ from .purchases import (
     S,
     audit,
     clean_amount,
-    clean_date,
-    clean_text,
-    collect,
-    enterprise_users,
     link,
     lock,
     locked_recognition,
-    not_future,
     recognition_refusal,
-    refuse,
     require,
 )
 

@@ -17,9 +17,10 @@ from accounts.roles import acting_organisation, roles_of
 from accounts.services import add_member, create_organisation
 from audit.services import record
 from certification.queries import is_id
+from config.values import clean_text, collect
 from notifications.services import notify
 
-from .purchases import clean_text, collect, parse_pk
+from .purchases import parse_pk
 
 R = Membership.Role
 K = Organisation.Kind

@@ -12,10 +12,11 @@ from accounts.roles import roles_of
 from audit.services import record
 from certification import storage
 from certification.services.attachments import receive_pdf
+from config.values import refuse
 
 from ..models import PurchaseDocument
 from ..queries import documents_visible_to, is_buyer_of, purchases_visible_to
-from .purchases import S, audit, lock, parse_pk, refuse, require
+from .purchases import S, audit, lock, parse_pk, require
 
 MAX_MB = 20
 MAX_BYTES = MAX_MB * 1024 * 1024

@@ -11,24 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.queries import enterprise_users
+from config.values import clean_text, collect, refuse
 from notifications.services import notify
 from recognition.workdays import notice_period
 
 from ..models import MIN_NOTICE_WORKING_DAYS, NoticeExpert, Purchase, PurchaseObjection, SingleSourceNotice
-from .purchases import (
-    S,
-    audit,
-    buyer_users,
-    clean_text,
-    collect,
-    enterprise_users,
-    link,
-    lock,
-    locked_recognition,
-    recognition_refusal,
-    refuse,
-    require,
-)
+from .purchases import S, audit, buyer_users, link, lock, locked_recognition, recognition_refusal, require
 
 MAX_WORKING_DAYS = 30
 MAX_EXPERTS = 30

@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.values import clean_ids, clean_text, collect, refuse
 from notifications.services import notify
 from recognition.services.objections import _check_person, normalise_phone, normalise_tracking
 
 from ..models import Justification, Purchase, PurchaseObjection
 from ..queries import public_purchases
 from .notices import accepting_objections
-from .purchases import audit, buyer_users, clean_ids, clean_text, collect, link, lock, parse_pk, refuse, require
+from .purchases import audit, buyer_users, link, lock, parse_pk, require
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ the award as of the award date (services/awards.py).
 Number: SG<year>-<sequence>, four digits at least (SG2026-0001), per calendar year of creation; serialised by an
 advisory lock on PostgreSQL (SQLite runs IMMEDIATE transactions) and backed by the unique constraint."""
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, User
+from accounts.queries import enterprise_users
 from accounts.roles import roles_of
 from audit.services import record, snapshot
 from certification.queries import is_id
+from config.values import clean_text, collect, refuse
 from notifications.services import notify
 from recognition.models import Recognition
 
@@ -75,14 +76,6 @@ def buyer_users(buyer_id):
     )
 
 
-def enterprise_users(enterprise_id):
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=enterprise_id, memberships__role=R.ENTERPRISE, is_active=True
-        ).distinct()
-    )
-
-
 def parse_pk(value):
     """A primary key from a URL or form value; 404 for anything that cannot be one."""
     try:
@@ -100,10 +93,6 @@ def lock(actor, purchase_id):
     if purchase is None:
         raise Http404
     return purchase
-
-
-def refuse(message, field="__all__"):
-    raise ValidationError({field: [message]})
 
 
 def require(actor, purchase, code):
@@ -144,36 +133,6 @@ def audit(action, purchase, *, actor=None, obj=None, before=None, after=None, re
 # --- value checks ---------------------------------------------------------------------------------------------
 
 
-def clean_text(value, field, message, max_length, *, required=True):
-    text = str(value or "").strip()
-    if required and not text:
-        refuse(message, field)
-    if len(text) > max_length:
-        refuse(_("不能超过 %(n)d 个字。") % {"n": max_length}, field)
-    return text
-
-
-def clean_date(value, field, label, *, required=True):
-    if value in (None, "") and not required:
-        return None
-    if isinstance(value, dt.datetime):
-        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    if isinstance(value, str) and value.strip():
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            refuse(_("%(label)s格式应为 YYYY-MM-DD。") % {"label": label}, field)
-    if not isinstance(value, dt.date):
-        refuse(_("请填写%(label)s。") % {"label": label}, field)
-    return value
-
-
-def not_future(day, field, label):
-    if day > timezone.localdate():
-        refuse(_("%(label)s不能晚于今天。") % {"label": label}, field)
-    return day
-
-
 def clean_amount(value, field, label):
     """A positive amount in yuan with at most two decimals (commas allowed in text)."""
     try:
@@ -187,26 +146,6 @@ def clean_amount(value, field, label):
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         refuse(_("%(label)s最多两位小数，且不超过 %(max)s 元。") % {"label": label, "max": MAX_AMOUNT}, field)
     return amount.quantize(Decimal("0.01"))
-
-
-def clean_ids(values, field):
-    ids = []
-    for value in values or []:
-        text = str(value).strip()
-        if not is_id(text):  # ASCII digits only: "²".isdigit() is True but int("²") raises
-            refuse(_("编号无效：%(v)s") % {"v": text[:20]}, field)
-        ids.append(int(text))
-    return list(dict.fromkeys(ids))
-
-
-def collect(errors, fn, *args, **kwargs):
-    """Run one check, adding its error to errors; answers the cleaned value (None on error)."""
-    try:
-        return fn(*args, **kwargs)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-        return None
 
 
 # --- recognition ----------------------------------------------------------------------------------------------

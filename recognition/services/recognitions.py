@@ -20,7 +20,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership
+from accounts.queries import enterprise_users
 from accounts.roles import acting_organisation, roles_of
 from audit.services import record, snapshot
 from certification.catalogue import Level
@@ -132,11 +133,6 @@ def require_staff(actor):
     if not is_recognition_staff(actor):
         raise PermissionDenied(_("只有省经信厅工作人员可以办理认定。"))
     return acting_organisation(actor, R.PROVINCE_STAFF)
-
-
-def enterprise_users(enterprise_id):
-    return list(User.objects.filter(memberships__organisation_id=enterprise_id,
-                                     memberships__role=R.ENTERPRISE, is_active=True).distinct())
 
 
 def _clean_ids(item_ids):

@@ -60,7 +60,7 @@ def test_demo_payouts_every_state_dashboard_bank_list_and_second_load(client):
     _dashboard_totals_are_sums_over_the_records(client)
     _bank_list_of_hangzhou(client)
     _pages_of_the_logins(client)
-    assert not Recovery.objects.exists()  # see payouts/demo.py: no second revocation in the demo
+    _the_clawback(client)
 
     before = _state()
     assert demo.load() is False
@@ -80,8 +80,10 @@ def _the_reward_rule_and_what_it_skipped():
     assert set(rewards.values_list("year", flat=True)) == {2025}
     reasons = {}
     for rec in recognitions:
-        amount, reason, _working = reward_decision(rule, rec)
         payout = rewards.filter(recognition=rec).first()
+        if payout is not None and rec.revocation_document == demo.CLAWBACK_DOCUMENT:
+            continue  # revoked after its reward was paid: the claw-back (_the_clawback)
+        amount, reason, _working = reward_decision(rule, rec)
         assert (payout is None) == (amount is None), rec
         if payout is not None:
             assert payout.amount == amount == rule.amount_for(rec.level) and payout.working["applied"]
@@ -168,8 +170,11 @@ def _dashboard_totals_are_sums_over_the_records(client):
         assert row.amount == _sum(not_rejected.filter(city_id=row.code)), row.label
     [position] = [b for b in t.budgets if (b.year, b.kind) == (2025, Kind.REWARD)]
     committed = rewards.filter(state__in=Payout.COMMITTED)
-    assert position.amount == demo.REWARD_BUDGET and position.committed == _sum(committed) == Decimal("5000000.00")
-    assert position.remaining == Decimal("1000000.00")
+    repaid = sum((r.repaid_amount for r in Recovery.objects.filter(payout__in=rewards)), Decimal("0"))
+    assert repaid == demo.CLAWBACK_REPAID
+    assert position.amount == demo.REWARD_BUDGET and _sum(committed) == Decimal("5000000.00")
+    assert position.committed == _sum(committed) - repaid == Decimal("4800000.00")  # the repaid 200,000 is back
+    assert position.remaining == Decimal("1200000.00")
     assert [o.number for o in t.overdue] == list(
         records.filter(state=S.ALLOCATED, due_on__lt=timezone.localdate()).values_list("number", flat=True)
     )
@@ -209,4 +214,26 @@ def _pages_of_the_logins(client):
     assert page.status_code == 200
     mine = Payout.objects.filter(enterprise__memberships__user__username="caihong")
     assert mine.count() == 2 and all(p.number in page.content.decode() for p in mine)
+    client.logout()
+
+
+def _the_clawback(client):
+    """天润's reward was disbursed, then its recognition revoked: one recovery owed by the enterprise, partly repaid;
+    the enterprise reaches it from its menu."""
+    from recognition.models import Recognition
+
+    [recovery] = Recovery.objects.select_related("payout__recognition")
+    payout, rec = recovery.payout, recovery.payout.recognition
+    assert payout.kind == Kind.REWARD and payout.state == S.DISBURSED
+    assert payout.enterprise.memberships.filter(user__username=demo.CLAWBACK_LOGIN).exists()
+    assert rec.status == Recognition.Status.REVOKED and rec.revocation_document == demo.CLAWBACK_DOCUMENT
+    assert recovery.debtor == Recovery.Debtor.ENTERPRISE and recovery.amount == payout.amount == Decimal("500000.00")
+    assert recovery.state == Recovery.State.OPEN and recovery.repaid_amount == demo.CLAWBACK_REPAID
+    assert recovery.reason == f"认定已撤销（{demo.CLAWBACK_DOCUMENT}）"
+    [repayment] = recovery.repayments.all()
+    assert repayment.reference == demo.CLAWBACK_REFERENCE and repayment.recorded_by.username == "hz_finance"
+    assert repayment.paid_on < timezone.localdate()
+    client.force_login(User.objects.get(username=demo.CLAWBACK_LOGIN))
+    html = client.get("/payouts/recoveries/").content.decode()
+    assert f'data-recovery="{recovery.pk}"' in html and 'href="/payouts/recoveries/"' in html
     client.logout()

@@ -78,7 +78,18 @@ def test_bureau_menu(world, user):
 def test_enterprise_menu(world):
     links = _links(world.ent_hz_user)
     assert links["我的拨付"] == reverse("payout_list")
-    assert not {"拨付管理", "奖励规则", "年度预算", "拨付统计"} & set(links)
+    assert not {"拨付管理", "奖励规则", "年度预算", "拨付统计", "资金追回"} & set(links)  # nothing to recover
+
+
+def test_enterprise_menu_links_its_recoveries_when_it_has_any(world):
+    from recognition.services.recognitions import revoke
+    from tests.payouts import builders as b
+
+    payout = b.reward_payout(b.recognition(world), state="disbursed")
+    revoke(actor=world.province_user, recognition_id=payout.recognition_id, reason="提供虚假材料",
+           document_number="浙经信装备〔2026〕99号")
+    assert _links(world.ent_hz_user)["资金追回"] == reverse("recovery_list")
+    assert "资金追回" not in _links(world.ent_nb_user)
 
 
 def test_no_payout_menu_for_expert_or_insurer(world):

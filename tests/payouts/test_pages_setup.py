@@ -70,6 +70,20 @@ def test_rule_form_defaults_and_choices(client, world):
     assert not re.search(rf'name="excluded_cities" value="{hangzhou.pk}"[^>]*checked', html)
     assert f'name="list_guided" value="{recognition.pk}"' in html
     assert f'value="{recognition.batch.year + 1}"' in html and 'data-testid="no-rule"' in html
+    # Amounts with two decimals, like everywhere else.
+    assert 'name="amount_international" value="2000000.00"' in html
+    assert 'name="amount_provincial" value="500000.00"' in html
+
+
+def test_rule_change_after_proposals_warns_which_payouts_keep_their_amount(client, world):
+    payout = b.reward_payout(b.recognition(world))
+    client.force_login(world.province_user)
+    response = client.post(
+        reverse("reward_rule_edit", args=[payout.recognition.batch_id]), _rule_data(amount_domestic="800000"), follow=True
+    )
+    html = response.content.decode()
+    assert "仍按原金额办理" in html and payout.number in html
+    assert Payout.objects.get(pk=payout.pk).amount == Decimal("1000000.00")
 
 
 def test_rule_saved_with_exclusions(client, world):

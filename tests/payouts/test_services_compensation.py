@@ -81,3 +81,17 @@ def test_the_sweep_proposes_payable_claims_left_without_a_payout_once(world):
 def test_unknown_claims(world):
     assert b.errors_of(lambda: propose_compensation(claim_id="１"))["claim"]
     assert b.errors_of(lambda: propose_compensation(claim_id=987654))["claim"]
+
+
+def test_no_compensation_for_a_claim_whose_recognition_was_revoked(world):
+    """A payable claim left without a payout (beat sweep pending) whose recognition is then revoked: neither the
+    sweep nor a direct call proposes money on the revoked recognition."""
+    from recognition.services.recognitions import revoke
+
+    (claim,) = b.payable_claims(world)
+    revoke(actor=world.province_user, recognition_id=claim.recognition_id, reason="提供虚假材料",
+           document_number="浙经信装备〔2026〕98号")
+    errors = b.errors_of(lambda: propose_compensation(claim_id=claim.pk))
+    assert "认定已撤销" in errors["claim"][0] and "浙经信装备〔2026〕98号" in errors["claim"][0]
+    assert propose_compensations() == 0
+    assert not Payout.objects.exists()

@@ -61,8 +61,8 @@ def test_revocation_opens_recoveries_and_stops_the_rest(world, paid):
     proposed = Payout.objects.get(pk=p["proposed"].pk)
     assert proposed.rejected_reason == f"认定已撤销（{DOCUMENT}）" and proposed.rejected_by == world.province_user
     assert not Recovery.objects.filter(payout=proposed).exists()
-    # The allocated payout no longer counts against the budget (the city owes it back).
-    assert budget_position(p["allocated"].year, "compensation")["committed"] == committed_before - Decimal("10000")
+    # The allocated payout still counts against the budget: the city holds the money until it is repaid.
+    assert budget_position(p["allocated"].year, "compensation")["committed"] == committed_before
     assert AuditEvent.objects.filter(action="recovery.opened").count() == 3
     assert AuditEvent.objects.filter(action="payout.rejected").count() == 2
     assert Notification.objects.filter(kind="recovery.opened", recipient=world.ent_hz_user).count() == 2
@@ -174,3 +174,26 @@ def test_repayment_checks_and_roles(world, paid):
     )
     assert set(errors) == {"amount", "paid_on", "reference"}
     assert Recovery.objects.get(pk=recovery.pk).repaid_amount == 0
+
+
+def test_recovered_money_is_released_from_the_budget_as_it_comes_back(world, paid):
+    """Budget arithmetic after a claw-back: money with the city or the enterprise stays committed until repaid;
+    the dashboard's budget line says the same as budget_position."""
+    from payouts.dashboard import totals
+
+    rec, p = paid
+    year = p["allocated"].year
+    before = budget_position(year, "compensation")
+    _revoke(world, rec)
+    assert budget_position(year, "compensation") == before
+    city = Recovery.objects.get(payout=p["allocated"])
+    owed = Recovery.objects.get(payout=p["disbursed"])
+    today = timezone.localdate()
+    record_repayment(actor=world.finance_user, recovery_id=city.pk, amount="4000", paid_on=today, reference="R1")
+    record_repayment(actor=world.finance_user, recovery_id=owed.pk, amount="10000", paid_on=today, reference="R2")
+    after = budget_position(year, "compensation")
+    assert after["committed"] == before["committed"] - Decimal("14000.00")
+    assert after["remaining"] == before["remaining"] + Decimal("14000.00")
+    assert after["disbursed"] == before["disbursed"]  # what was paid out stays a fact
+    line = {(b.year, b.kind): b for b in totals(user=world.finance_user).budgets}[(year, "compensation")]
+    assert (line.committed, line.remaining) == (after["committed"], after["remaining"])

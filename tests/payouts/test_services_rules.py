@@ -1,6 +1,7 @@
 """Reward rules and reward proposals: default amounts per level, the exclusions with their reasons, revoked
 recognitions, idempotent proposals and the one-payout-per-source constraints at database level."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -179,9 +180,15 @@ def test_a_second_run_creates_nothing_and_a_rule_change_does_not_touch_proposals
     _rule(batch)
     first = propose_rewards(actor=world.province_user, batch_id=batch.pk)
     assert len(first["created"]) == 2
-    save_reward_rule(
+    changed = save_reward_rule(
         actor=world.province_user, batch_id=batch.pk, amount_international=1, amount_domestic=5, amount_provincial=1
     )
+    # Explicit, not silent: the proposals that keep their amount are named to the caller and in the audit.
+    kept = sorted(p.number for p in first["created"])
+    assert changed.payouts_kept == kept
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="payout.rule_saved").latest("pk").after["payouts_kept"] == kept
     second = propose_rewards(actor=world.province_user, batch_id=batch.pk)
     assert second == {"created": [], "skipped": [], "existing": 2}
     assert Payout.objects.filter(recognition__in=recs).count() == 2
@@ -239,3 +246,14 @@ def test_reward_payout_builder_reaches_every_state(world):
         assert b.reward_payout(b.recognition(world), state=state).state == state
     with pytest.raises(AssertionError, match="宁波"):
         b.reward_payout(b.recognition(world.ent_nb))  # 宁波 excluded by default: the builder says why
+
+
+def test_a_recognition_past_its_last_valid_day_gets_no_reward_before_the_nightly_task_marks_it(world):
+    batch = b.batch(2025)
+    rec = b.recognition(world, batch=batch)
+    rule = _rule(batch)
+    assert reward_decision(rule, rec)[0] == Decimal("1000000")
+    type(rec).objects.filter(pk=rec.pk).update(valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2022, 12, 31))
+    rec = type(rec).objects.get(pk=rec.pk)
+    amount, reason, _working = reward_decision(rule, rec)
+    assert amount is None and "2022-12-31" in reason
