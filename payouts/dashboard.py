@@ -48,7 +48,7 @@ from accounts.models import Membership, Organisation, Region
 from accounts.roles import roles_of
 from certification.catalogue import Level
 
-from .filters import overdue_condition
+from .filters import AsciiIntegerField, overdue_condition
 from .models import Budget, Kind, Payout, Recovery
 from .queries import payouts_visible_to, recoveries_visible_to
 
@@ -103,7 +103,7 @@ def is_province_wide(user):
 class DashboardYearForm(forms.Form):
     """The dashboard's scope in time: one budget year, or every year when empty."""
 
-    year = forms.IntegerField(
+    year = AsciiIntegerField(
         label=gettext_lazy("预算年度"),
         required=False,
         min_value=MIN_YEAR,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from certification.catalogue import Level
+from certification.queries import is_id
 
 from .models import Kind, Payout
 
@@ -25,6 +26,23 @@ ID = dict(min_value=1, max_value=2**63 - 1)
 def overdue_condition(today=None):
     """Q of the payouts overdue on `today` (default: today in Asia/Shanghai)."""
     return Q(state=Payout.State.ALLOCATED, due_on__lt=today or timezone.localdate())
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """An id or a year in ASCII digits only: forms.IntegerField (and the DecimalField of NumberFilter) also take
+    "２０２６", "٢٠٢٦", "3301.0" or "1e3" for a number, so a filter would silently apply to another value."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not is_id(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+
+class AsciiNumberFilter(filters.NumberFilter):
+    field_class = AsciiIntegerField
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -59,8 +77,8 @@ class PayoutFilter(filters.FilterSet):
     )
     kind = filters.ChoiceFilter(choices=Kind.choices, label=_("资金类别"))
     state = filters.ChoiceFilter(choices=Payout.State.choices, label=_("状态"))
-    year = filters.NumberFilter(field_name="year", min_value=2000, max_value=2100, label=_("预算年度"))
-    city = filters.NumberFilter(field_name="city_id", label=_("设区市（行政区划 id）"), **ID)
+    year = AsciiNumberFilter(field_name="year", min_value=2000, max_value=2100, label=_("预算年度"))
+    city = AsciiNumberFilter(field_name="city_id", label=_("设区市（行政区划 id）"), **ID)
     level = filters.ChoiceFilter(choices=Level.choices, label=_("认定级别"))
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("逾期未拨付企业（已下达且超过应拨付日期）"))
 

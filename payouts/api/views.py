@@ -40,7 +40,7 @@ from certification.queries import is_id
 from .. import workflow
 from ..dashboard import DashboardYearForm, can_view_dashboard, totals, totals_data
 from ..exports import XLSX, bank_payment_list, dashboard_workbook, payouts_workbook
-from ..filters import PayoutFilter
+from ..filters import AsciiNumberFilter, PayoutFilter
 from ..models import Budget, Kind, Payout, Recovery, RewardRule
 from ..queries import payouts_visible_to, recoveries_visible_to
 from .serializers import (
@@ -314,8 +314,8 @@ def _rules():
 
 
 class RewardRuleFilter(filters.FilterSet):
-    budget_year = filters.NumberFilter(field_name="budget_year", min_value=2000, max_value=2100, label="列支年度")
-    batch_year = filters.NumberFilter(field_name="batch__year", min_value=2000, max_value=2100, label="批次年度")
+    budget_year = AsciiNumberFilter(field_name="budget_year", min_value=2000, max_value=2100, label="列支年度")
+    batch_year = AsciiNumberFilter(field_name="batch__year", min_value=2000, max_value=2100, label="批次年度")
 
     class Meta:
         model = RewardRule
@@ -421,7 +421,7 @@ def _budgets():
 
 
 class BudgetFilter(filters.FilterSet):
-    year = filters.NumberFilter(field_name="year", min_value=2000, max_value=2100, label="年度")
+    year = AsciiNumberFilter(field_name="year", min_value=2000, max_value=2100, label="年度")
     kind = filters.ChoiceFilter(choices=Kind.choices, label="资金类别")
 
     class Meta:
@@ -505,8 +505,8 @@ class BudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class RecoveryFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=Recovery.State.choices, label="状态")
     debtor = filters.ChoiceFilter(choices=Recovery.Debtor.choices, label="退回方")
-    year = filters.NumberFilter(field_name="payout__year", min_value=2000, max_value=2100, label="预算年度")
-    city = filters.NumberFilter(field_name="payout__city_id", min_value=1, max_value=2**63 - 1, label="设区市 id")
+    year = AsciiNumberFilter(field_name="payout__year", min_value=2000, max_value=2100, label="预算年度")
+    city = AsciiNumberFilter(field_name="payout__city_id", min_value=1, max_value=2**63 - 1, label="设区市 id")
 
     class Meta:
         model = Recovery

@@ -7,6 +7,7 @@ allocation releases its amount at once; a recovery releases what is repaid, as i
 (approvals.py), and so does save_budget: while one of them runs, no other can commit more or lower the budget.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,9 +60,16 @@ def clean_year(value, field="year"):
     return year
 
 
+EARLIEST_DAY = dt.date(2000, 1, 1)  # the first year any budget, filter or form of 资金拨付 accepts
+
+
 def past_date(value, field, label):
-    """A date (or YYYY-MM-DD) that is not in the future (Asia/Shanghai)."""
-    return not_future(clean_date(value, field, label), field, label)
+    """A date (or YYYY-MM-DD) that is not in the future (Asia/Shanghai) nor before 2000-01-01 (a typo such as
+    0001-01-01 would otherwise become an allocation, a disbursement or a repayment of the first century)."""
+    day = not_future(clean_date(value, field, label), field, label)
+    if day < EARLIEST_DAY:
+        refuse(_("%(label)s不能早于 %(d)s。") % {"label": label, "d": EARLIEST_DAY.isoformat()}, field)
+    return day
 
 
 def clean_kind(value):
