@@ -18,6 +18,7 @@ from certification.catalogue import Level
 from certification.exports import safe_cell
 
 from .models import Purchase, PurchaseObjection
+from .queries import contract_of, notice_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
@@ -65,15 +66,8 @@ def with_objection_count(purchases):
     return purchases.annotate(objection_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
 
 
-def _notice(p):
-    try:
-        return p.notice
-    except Purchase.notice.RelatedObjectDoesNotExist:
-        return None
-
-
 def _notice_period(p):
-    notice = _notice(p)
+    notice = notice_of(p)
     if notice is None or notice.published_at is None:
         return ""
     return f"{_minute(notice.starts_at)} — {_minute(notice.ends_at)}"
@@ -89,7 +83,7 @@ def _purchase_columns():
     fields = dict(INDUSTRY_FIELDS)
 
     def contract(p, attr):
-        c = _contract_of(p)
+        c = contract_of(p)
         return getattr(c, attr) if c is not None else None
 
     return [
@@ -116,13 +110,6 @@ def _purchase_columns():
         (_("交付日期"), 11, lambda p: _day(contract(p, "delivered_on"))),
         (_("验收日期"), 11, lambda p: _day(contract(p, "accepted_on"))),
     ]
-
-
-def _contract_of(p):
-    try:
-        return p.contract
-    except Purchase.contract.RelatedObjectDoesNotExist:
-        return None
 
 
 def purchases_workbook(purchases):

@@ -25,6 +25,22 @@ def _base():
     return Purchase.objects.select_related("buyer", "supplier", "recognition", "notice", "contract")
 
 
+def notice_of(purchase):
+    """The purchase's single-source notice, or None."""
+    try:
+        return purchase.notice
+    except Purchase.notice.RelatedObjectDoesNotExist:
+        return None
+
+
+def contract_of(purchase):
+    """The purchase's contract, or None."""
+    try:
+        return purchase.contract
+    except Purchase.contract.RelatedObjectDoesNotExist:
+        return None
+
+
 def buyer_ids(user):
     return [o.pk for o in roles_of(user).organisations(R.BUYER)]
 

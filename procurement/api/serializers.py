@@ -26,6 +26,7 @@ from ..models import (
     PurchaseObjection,
     SingleSourceNotice,
 )
+from ..queries import contract_of, notice_of
 
 MONEY = dict(max_digits=16, decimal_places=2)
 ID = dict(min_value=1, max_value=2**63 - 1)
@@ -36,20 +37,6 @@ def _accepting(purchase):
     from ..services.notices import accepting_objections
 
     return accepting_objections(purchase)
-
-
-def notice_of(purchase):
-    try:
-        return purchase.notice
-    except Purchase.notice.RelatedObjectDoesNotExist:
-        return None
-
-
-def contract_of(purchase):
-    try:
-        return purchase.contract
-    except Purchase.contract.RelatedObjectDoesNotExist:
-        return None
 
 
 # --- read ------------------------------------------------------------------------------------------------------
@@ -90,7 +77,29 @@ class PurchaseRecognitionSerializer(serializers.ModelSerializer):
         return status_on(obj)
 
 
-class PurchaseSerializer(serializers.ModelSerializer):
+class _NoticePeriodFields:
+    """field_label and the published notice's period (None before publication), shared by the purchase
+    serializers of the staff and the public API."""
+
+    def get_field_label(self, obj) -> str:
+        return str(FIELD_LABELS.get(obj.recognition.field, obj.recognition.field))
+
+    def _published_notice(self, obj):
+        notice = notice_of(obj)
+        return notice if notice is not None and notice.published_at is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_notice_starts_at(self, obj):
+        notice = self._published_notice(obj)
+        return serializers.DateTimeField().to_representation(notice.starts_at) if notice else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_notice_ends_at(self, obj):
+        notice = self._published_notice(obj)
+        return serializers.DateTimeField().to_representation(notice.ends_at) if notice else None
+
+
+class PurchaseSerializer(_NoticePeriodFields, serializers.ModelSerializer):
     """A row of the list."""
 
     buyer_name = serializers.CharField(source="buyer.name", read_only=True)
@@ -144,23 +153,6 @@ class PurchaseSerializer(serializers.ModelSerializer):
             "actions",
         ]
         read_only_fields = fields
-
-    def get_field_label(self, obj) -> str:
-        return str(FIELD_LABELS.get(obj.recognition.field, obj.recognition.field))
-
-    def _published_notice(self, obj):
-        notice = notice_of(obj)
-        return notice if notice is not None and notice.published_at is not None else None
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_notice_starts_at(self, obj):
-        notice = self._published_notice(obj)
-        return serializers.DateTimeField().to_representation(notice.starts_at) if notice else None
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_notice_ends_at(self, obj):
-        notice = self._published_notice(obj)
-        return serializers.DateTimeField().to_representation(notice.ends_at) if notice else None
 
     @extend_schema_field(serializers.DecimalField(allow_null=True, **MONEY))
     def get_contract_amount(self, obj):
@@ -409,7 +401,7 @@ class PublicPurchaseJustificationSerializer(serializers.ModelSerializer):
         return len(self.context.get("answered", {}).get(obj.pk, []))
 
 
-class PublicPurchaseSerializer(serializers.ModelSerializer):
+class PublicPurchaseSerializer(_NoticePeriodFields, serializers.ModelSerializer):
     """What the public sees of a purchase whose notice is published or which is awarded (list)."""
 
     buyer_name = serializers.CharField(source="buyer.name", read_only=True)
@@ -458,25 +450,8 @@ class PublicPurchaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_field_label(self, obj) -> str:
-        return str(FIELD_LABELS.get(obj.recognition.field, obj.recognition.field))
-
-    def _notice(self, obj):
-        notice = notice_of(obj)
-        return notice if notice is not None and notice.published_at is not None else None
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_notice_starts_at(self, obj):
-        notice = self._notice(obj)
-        return serializers.DateTimeField().to_representation(notice.starts_at) if notice else None
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_notice_ends_at(self, obj):
-        notice = self._notice(obj)
-        return serializers.DateTimeField().to_representation(notice.ends_at) if notice else None
-
     def get_accepting_objections(self, obj) -> bool:
-        return self._notice(obj) is not None and _accepting(obj)
+        return self._published_notice(obj) is not None and _accepting(obj)
 
 
 class PublicPurchaseDetailSerializer(PublicPurchaseSerializer):
@@ -505,7 +480,7 @@ class PublicPurchaseDetailSerializer(PublicPurchaseSerializer):
 
     @extend_schema_field(PublicPurchaseNoticeSerializer(allow_null=True))
     def get_notice(self, obj):
-        notice = self._notice(obj)
+        notice = self._published_notice(obj)
         if notice is None:
             return None
         return PublicPurchaseNoticeSerializer(notice, context={"accepting": _accepting(obj)}).data

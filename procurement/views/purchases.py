@@ -44,7 +44,7 @@ from ..forms import (
     expert_rows,
 )
 from ..models import Contract, Justification, Purchase, PurchaseDocument, PurchaseObjection, SingleSourceNotice
-from ..queries import is_buyer_of, purchases_visible_to
+from ..queries import contract_of, is_buyer_of, notice_of, purchases_visible_to
 from ..services import awards as award_services
 from ..services import documents as document_services
 from ..services import notices as notice_services
@@ -89,20 +89,6 @@ def _for_buyer(request, pk, code):
         messages.info(request, _("该首购项目当前状态（%(s)s）不能进行此操作。") % {"s": purchase.get_state_display()})
         return purchase, redirect("purchase_detail", pk=purchase.pk)
     return purchase, None
-
-
-def notice_of(purchase):
-    try:
-        return purchase.notice
-    except Purchase.notice.RelatedObjectDoesNotExist:
-        return None
-
-
-def contract_of(purchase):
-    try:
-        return purchase.contract
-    except Purchase.contract.RelatedObjectDoesNotExist:
-        return None
 
 
 # --- the list ----------------------------------------------------------------------------------------------------
@@ -524,6 +510,25 @@ def purchase_notice(request, pk):
 # --- justification, award, contract ------------------------------------------------------------------------------
 
 
+def _buyer_form(request, purchase, form, save, template, context):
+    """A buyer's step on a form: on a valid POST `save(cleaned_data)` (the service call and its success message),
+    then back to the detail; a service's ValidationError onto the form. Otherwise the form page (400 with
+    errors)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("purchase_detail", pk=purchase.pk)
+    return render(
+        request,
+        template,
+        {"purchase": purchase, "form": form, **context},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def purchase_justify(request, pk):
@@ -538,31 +543,18 @@ def purchase_justify(request, pk):
     )
     initial = {"objection_ids": [o.pk for o in open_objections]}
     form = JustifyForm(request.POST or None, objections=open_objections, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            objection_services.add_justification(
-                actor=request.user,
-                purchase_id=purchase.pk,
-                text=d["text"],
-                objection_ids=d["objection_ids"],
-                experts=d["experts"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("补充论证已提交，并已在公示页面公开。"))
-            return redirect("purchase_detail", pk=purchase.pk)
-    return render(
-        request,
-        "procurement/justify_form.html",
-        {
-            "purchase": purchase,
-            "form": form,
-            "objections": open_objections,
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+
+    def save(d):
+        objection_services.add_justification(
+            actor=request.user,
+            purchase_id=purchase.pk,
+            text=d["text"],
+            objection_ids=d["objection_ids"],
+            experts=d["experts"],
+        )
+        messages.success(request, _("补充论证已提交，并已在公示页面公开。"))
+
+    return _buyer_form(request, purchase, form, save, "procurement/justify_form.html", {"objections": open_objections})
 
 
 @login_required
@@ -572,24 +564,12 @@ def purchase_award(request, pk):
     if refused:
         return refused
     form = AwardForm(request.POST or None, initial={"awarded_on": timezone.localdate(), "amount": purchase.budget})
-    if request.method == "POST" and form.is_valid():
-        try:
-            award_services.record_award(actor=request.user, purchase_id=purchase.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("已确定成交。请在成交之日起30日内签订采购合同。"))
-            return redirect("purchase_detail", pk=purchase.pk)
-    return render(
-        request,
-        "procurement/award_form.html",
-        {
-            "purchase": purchase,
-            "form": form,
-            "notice": notice_of(purchase),
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+
+    def save(d):
+        award_services.record_award(actor=request.user, purchase_id=purchase.pk, **d)
+        messages.success(request, _("已确定成交。请在成交之日起30日内签订采购合同。"))
+
+    return _buyer_form(request, purchase, form, save, "procurement/award_form.html", {"notice": notice_of(purchase)})
 
 
 @login_required
@@ -611,35 +591,26 @@ def purchase_contract(request, pk):
         form = DeliveryForm(
             request.POST or None, initial={"delivered_on": contract.delivered_on, "accepted_on": contract.accepted_on}
         )
-    if request.method == "POST" and form.is_valid():
-        try:
-            if code == "sign":
-                award_services.record_contract(actor=request.user, purchase_id=purchase.pk, **form.cleaned_data)
-            else:
-                award_services.record_delivery(actor=request.user, purchase_id=purchase.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
+
+    def save(d):
+        if code == "sign":
+            award_services.record_contract(actor=request.user, purchase_id=purchase.pk, **d)
         else:
-            saved = Purchase.objects.select_related("contract").get(pk=purchase.pk)
-            if saved.state == S.COMPLETED:
-                messages.success(request, _("已录入验收，首购项目办结。"))
-            elif code == "sign" and saved.contract.signed_late:
-                messages.warning(request, _("合同已录入。签订日期超过成交后30日，已标注。"))
-            else:
-                messages.success(request, _("合同信息已保存。"))
-            return redirect("purchase_detail", pk=purchase.pk)
-    return render(
-        request,
-        "procurement/contract_form.html",
-        {
-            "purchase": purchase,
-            "form": form,
-            "contract": contract,
-            "code": code,
-            "contract_due": purchase.awarded_on + dt.timedelta(days=30) if purchase.awarded_on else None,
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+            award_services.record_delivery(actor=request.user, purchase_id=purchase.pk, **d)
+        saved = Purchase.objects.select_related("contract").get(pk=purchase.pk)
+        if saved.state == S.COMPLETED:
+            messages.success(request, _("已录入验收，首购项目办结。"))
+        elif code == "sign" and saved.contract.signed_late:
+            messages.warning(request, _("合同已录入。签订日期超过成交后30日，已标注。"))
+        else:
+            messages.success(request, _("合同信息已保存。"))
+
+    context = {
+        "contract": contract,
+        "code": code,
+        "contract_due": purchase.awarded_on + dt.timedelta(days=30) if purchase.awarded_on else None,
+    }
+    return _buyer_form(request, purchase, form, save, "procurement/contract_form.html", context)
 
 
 # --- documents ---------------------------------------------------------------------------------------------------
