@@ -9,20 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.form_errors import apply_errors as _apply_errors
+
 from . import services
 from .dashboard import dashboard_context, expert_field_labels
 from .forms import OrganisationFilterForm, RegistrationForm, ReviewForm
 from .queries import organisations_visible_to, registrations_to_review
 from .roles import roles_of
 from .rules import is_bureau_staff
-
-
-def _apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,20 +1,12 @@
 """Helpers shared by the recognition pages."""
 
 from accounts.roles import roles_of
+from config.form_errors import apply_errors  # noqa: F401 (the pages import it from here)
 
 from ..forms import FIELD_LABELS
 from ..workflow import APPLICANT_LABELS
 
 STAFF_ROLES = ("county_staff", "city_staff", "province_staff")
-
-
-def apply_errors(form, exc):
-    """A service's ValidationError as form errors (field errors where the form has the field)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def error_list(exc):

@@ -7,24 +7,13 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import roles_of
+from config.form_errors import apply_errors  # noqa: F401 (the pages import it from here)
 
 R = Membership.Role
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
 CLAIM_ROLES = (R.ENTERPRISE, R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF)
 STAFF_ROLES = (R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF)
-
-
-def apply_errors(form, exc, *, aliases=None):
-    """A service's ValidationError as form errors: a field's errors next to it (`aliases` maps a service's key to
-    the form's field), the rest above the form."""
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        field = aliases.get(key, key)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def enterprise_ids(user):

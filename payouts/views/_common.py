@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from accounts.roles import roles_of
+from config.form_errors import apply_errors  # noqa: F401 (the pages import it from here)
 from recognition.queries import city_choices
 
 from .. import workflow
@@ -18,18 +19,6 @@ R = Membership.Role
 PAGE_SIZE = 25
 STAFF_ROLES = (R.PROVINCE_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF, R.CITY_STAFF, R.COUNTY_STAFF)
 LIST_ROLES = (R.ENTERPRISE, *STAFF_ROLES)
-
-
-def apply_errors(form, exc, *, aliases=None):
-    """A service's ValidationError as form errors: a field's errors next to it (`aliases` maps a service's key to
-    the form's field), the rest above the form."""
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        field = aliases.get(key, key)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def messages_of(exc):

@@ -3,24 +3,13 @@ pages show."""
 
 from accounts.models import Membership
 from accounts.roles import roles_of
+from config.form_errors import apply_errors  # noqa: F401 (the pages import it from here)
 
 from ..queries import buyer_ids, public_purchases, purchases_visible_to
 
 R = Membership.Role
 PAGE_SIZE = 25
 LIST_ROLES = (R.BUYER, R.ENTERPRISE, R.COUNTY_STAFF, R.CITY_STAFF, R.PROVINCE_STAFF, R.FINANCE_STAFF, R.REGULATOR_STAFF)
-
-
-def apply_errors(form, exc, *, aliases=None):
-    """A service's ValidationError as form errors: a field's errors next to it (`aliases` maps a service's key to
-    the form's field), the rest above the form."""
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        field = aliases.get(key, key)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def split_errors(exc, *keys):
