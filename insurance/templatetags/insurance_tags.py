@@ -6,10 +6,13 @@ from decimal import Decimal
 from django import template
 from django.db.models import Count
 
+from config import money
+
 from .. import workflow
 from ..queries import claims_visible_to, policies_visible_to
 
 register = template.Library()
+register.filter("wan", money.wan)
 RATIO_FIELDS = {"rate_cap", "ratio_international", "ratio_domestic", "ratio_provincial", "yearly_step"}
 
 
@@ -23,14 +26,6 @@ def pct(value):
 
 
 @register.filter
-def wan(value):
-    """Yuan → 万元 with two decimals."""
-    if value is None or value == "":
-        return "—"
-    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
-
-
-@register.filter
 def rule_value(value, name):
     """A rule parameter as shown: ratios in percent, booleans as 是/否, money in yuan."""
     from django.utils.translation import gettext as _
@@ -40,7 +35,7 @@ def rule_value(value, name):
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if name == "yearly_cap":
-        return _("%(y)s 元（%(w)s 万元）") % {"y": f"{value:,.2f}", "w": wan(value)}
+        return _("%(y)s 元（%(w)s 万元）") % {"y": f"{value:,.2f}", "w": money.wan(value)}
     return value
 
 

@@ -1,29 +1,16 @@
 """Template helpers of the 资金拨付 pages: money in 元 and 万元, and the sections of the recognition page and
 the claim page listing their payouts (scoped to the viewer)."""
 
-from decimal import Decimal
 
 from django import template
+
+from config import money
 
 from ..queries import payouts_visible_to
 
 register = template.Library()
-
-
-@register.filter
-def yuan(value):
-    """12345.6 → 12,345.60."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
-
-
-@register.filter
-def wan(value):
-    """Yuan → 万元 with two decimals."""
-    if value is None or value == "":
-        return "—"
-    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
+register.filter("yuan", money.yuan)
+register.filter("wan", money.wan)
 
 
 def _user(context):

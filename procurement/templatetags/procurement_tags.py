@@ -1,29 +1,16 @@
 """Template helpers of the 政府首购 pages: money in 元 and 万元, and the recognition pages' section listing the
 recognition's purchases (scoped to the viewer on the staff page, the public ones on the verification page)."""
 
-from decimal import Decimal
 
 from django import template
+
+from config import money
 
 from ..views._common import is_buyer, purchases_of_recognition
 
 register = template.Library()
-
-
-@register.filter
-def yuan(value):
-    """12345.6 → 12,345.60."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
-
-
-@register.filter
-def wan(value):
-    """Yuan → 万元 with two decimals."""
-    if value is None or value == "":
-        return "—"
-    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
+register.filter("yuan", money.yuan)
+register.filter("wan", money.wan)
 
 
 @register.inclusion_tag("procurement/_recognition_section.html", takes_context=True)
